@@ -1,0 +1,282 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ConfigError, IMPLEMENTED_STRATEGIES, loadEnvironments, Problem, STRATEGIES } from "../config";
+import { DockerBuildProject } from "../constructs";
+import {
+  ENVIRONMENTS_DIR,
+  environmentFrom,
+  merge,
+  minimalFile,
+  PROJECT_ROOT,
+  readShipped,
+  shippedEnvironmentNames,
+} from "./support/environments";
+
+/** The problems ConfigError reports for `raw`, as "path: message" lines. */
+function problemsOf(raw: unknown, name = "test"): Problem[] {
+  try {
+    environmentFrom(raw, name);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe("shipped environments", () => {
+  test("every file in environments/ loads, and they deploy to different accounts", () => {
+    const environments = loadEnvironments({ projectRoot: PROJECT_ROOT });
+    expect(environments.map((e) => e.name)).toEqual(shippedEnvironmentNames());
+    expect(environments.map((e) => e.name)).toEqual(expect.arrayContaining(["dev", "prod"]));
+    expect(new Set(environments.map((e) => e.accountId)).size).toBeGreaterThan(1);
+    for (const environment of environments) {
+      expect(environment.file).toBe(`environments/${environment.name}.json`);
+    }
+  });
+
+  test("dev keeps its state locally (works without an AWS account)", () => {
+    const [dev] = loadEnvironments({ projectRoot: PROJECT_ROOT }).filter((e) => e.name === "dev");
+    expect(dev.state).toEqual({ backend: "local", path: path.join(PROJECT_ROOT, "terraform.dev.tfstate") });
+  });
+
+  test("every shipped file names the published JSON Schema", () => {
+    for (const name of shippedEnvironmentNames()) {
+      expect(readShipped(name).$schema).toBe("../schema/environment.schema.json");
+    }
+  });
+});
+
+describe("the strategy switch", () => {
+  test.each(shippedEnvironmentNames().flatMap((name) => IMPLEMENTED_STRATEGIES.map((strategy) => [name, strategy])))(
+    "flipping only strategy in %s to %s gives a valid environment",
+    (name, strategy) => {
+      const environment = environmentFrom({ ...readShipped(name), strategy }, name);
+      expect(environment.strategies).toEqual([strategy]);
+    },
+  );
+
+  const notYet = STRATEGIES.filter((s) => !IMPLEMENTED_STRATEGIES.includes(s));
+  test.each(shippedEnvironmentNames().flatMap((name) => notYet.map((strategy) => [name, strategy])))(
+    "flipping %s to %s fails with 'not implemented yet', alone and in a list",
+    (name, strategy) => {
+      for (const value of [strategy, ["authenticated", strategy]]) {
+        const problems = problemsOf({ ...readShipped(name), strategy: value }, name);
+        expect(problems).toHaveLength(1);
+        expect(problems[0].message).toMatch(/^not implemented yet \(issue #\d\); available now: "authenticated"$/);
+        expect(problems[0].received).toBe(strategy);
+      }
+    },
+  );
+
+  test("a list is normalized: order of STRATEGIES, one of each", () => {
+    expect(environmentFrom(minimalFile({ strategy: ["authenticated"] })).strategies).toEqual(["authenticated"]);
+  });
+});
+
+describe("defaults", () => {
+  test("only account, region and strategy are required; everything else has its documented default", () => {
+    const environment = environmentFrom(minimalFile(), "qa");
+    expect(environment).toMatchObject({
+      name: "qa",
+      accountId: "123456789012",
+      region: "eu-west-1",
+      project: "docker-builds",
+      tags: { environment: "qa", project: "docker-builds", "managed-by": "cdktf" },
+      dockerHub: { parameterPrefix: "/docker-builds/qa/dockerhub", removalPolicy: "retain" },
+      build: {
+        projectName: "docker-builds-qa",
+        source: { type: "CODEPIPELINE" },
+        image: DockerBuildProject.DEFAULT_IMAGE,
+        computeType: "BUILD_GENERAL1_SMALL",
+        timeoutMinutes: 60,
+        logRetentionDays: 30,
+        imageRepository: {
+          create: true,
+          name: "docker-builds-qa",
+          scanOnPush: true,
+          tagMutability: "IMMUTABLE",
+          keepLastImages: 30,
+          untaggedExpiryDays: 7,
+        },
+      },
+    });
+    expect(environment.dockerHub.username).toBeUndefined();
+    expect(environment.dockerHub.kmsKeyArn).toBeUndefined();
+    expect(environment.build.buildspec).toBeUndefined();
+  });
+
+  test("a Git source gets a webhook on pushes to main and a shallow clone", () => {
+    const environment = environmentFrom(
+      minimalFile({ build: { source: { type: "GITHUB", location: "https://github.com/org/app.git" } } }),
+    );
+    expect(environment.build.source).toEqual({
+      type: "GITHUB",
+      location: "https://github.com/org/app.git",
+      cloneDepth: 1,
+      webhook: { enabled: true, branches: ["main"], events: ["PUSH"] },
+    });
+  });
+
+  test("a buildspec file is read at synth, relative to the project root", () => {
+    const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, ".tmp-buildspec-"));
+    try {
+      const file = path.join(dir, "spec.yml");
+      fs.writeFileSync(file, "version: 0.2\nphases:\n  build:\n    commands:\n      - make\n");
+      const environment = environmentFrom(
+        minimalFile({ build: { source: { type: "NO_SOURCE" }, buildspecFile: path.relative(PROJECT_ROOT, file) } }),
+      );
+      expect(environment.build.buildspec).toContain("- make");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("bad input: each problem names the field, the value received and what is allowed", () => {
+  // [what, patch applied to a valid file, field path, message pattern]
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ["short account id", { account: "12345" }, "account", /12-digit AWS account id/],
+    ["numeric account id", { account: 123456789012 }, "account", /12-digit AWS account id, as a string/],
+    ["unknown region", { region: "eu-west-9" }, "region", /expected an AWS region: af-south-1, .*us-west-2/],
+    ["misspelled strategy", { strategy: "fixd-ip" }, "strategy", /one of "authenticated", "fixed-ip", "mirror", or a non-empty list/],
+    ["empty strategy list", { strategy: [] }, "strategy", /non-empty list/],
+    ["project with capitals", { project: "Docker_Builds" }, "project", /lower-case letters, digits and hyphens/],
+    ["log retention CloudWatch refuses", { build: { logRetentionDays: 42 } }, "build.logRetentionDays", /one of 1, 3, 5, 7, 14, 30/],
+    ["fractional timeout", { build: { timeoutMinutes: 2.5 } }, "build.timeoutMinutes", /whole number from 5 to 2160/],
+    ["timeout too short", { build: { timeoutMinutes: 1 } }, "build.timeoutMinutes", /whole number from 5 to 2160/],
+    ["Docker Hub build image", { build: { image: "node:20" } }, "build.image", /CodeBuild-curated.*hits the very limit/],
+    ["unknown compute type", { build: { computeType: "HUGE" } }, "build.computeType", /one of "BUILD_GENERAL1_SMALL"/],
+    ["unknown source type", { build: { source: { type: "GITHB" } } }, "build.source.type", /"type" to be one of "CODEPIPELINE", "NO_SOURCE", "GITHUB"/],
+    ["Git source without location", { build: { source: { type: "GITHUB" } } }, "build.source.location", /missing \(required\): expected an https:\/\/ clone URL/],
+    ["ssh clone URL", { build: { source: { type: "GITHUB", location: "git@github.com:o/r.git" } } }, "build.source.location", /https:\/\/ clone URL/],
+    ["unknown webhook event", { build: { source: { type: "GITHUB", location: "https://github.com/o/r", webhook: { events: ["PUSHED"] } } } }, "build.source.webhook.events[0]", /one of "PUSH", "PULL_REQUEST_CREATED"/],
+    ["NO_SOURCE without a buildspec", { build: { source: { type: "NO_SOURCE" } } }, "build.buildspecFile", /required when build.source.type is "NO_SOURCE"/],
+    ["missing buildspec file", { build: { buildspecFile: "nope/buildspec.yml" } }, "build.buildspecFile", /file not found/],
+    ["buildspec that is not YAML", { build: { buildspecFile: "package.json.yml" } }, "build.buildspecFile", /file not found/],
+    ["buildspec path escaping the root", { build: { buildspecFile: "/etc/buildspec.yml" } }, "build.buildspecFile", /relative path/],
+    ["bad repository name", { build: { imageRepository: { name: "UPPER" } } }, "build.imageRepository.name", /ECR repository name/],
+    ["project name too long for IAM", { build: { projectName: "p".repeat(60) } }, "build.projectName", /IAM allows 64 characters/],
+    ["KMS alias instead of key", { dockerHub: { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/ssm" } }, "dockerHub.kmsKeyArn", /aliases do not work in IAM grants/],
+    ["KMS key in another region", { dockerHub: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11" } }, "dockerHub.kmsKeyArn", /must be in eu-west-1/],
+    ["parameter prefix without slash", { dockerHub: { parameterPrefix: "team/dockerhub" } }, "dockerHub.parameterPrefix", /SSM parameter path/],
+    ["reserved parameter prefix", { dockerHub: { parameterPrefix: "/aws/team" } }, "dockerHub.parameterPrefix", /reserved by AWS/],
+    ["Docker ID with a space", { dockerHub: { username: "Bad User" } }, "dockerHub.username", /Docker ID/],
+    ["unknown removal policy", { dockerHub: { removalPolicy: "keep" } }, "dockerHub.removalPolicy", /one of "retain", "destroy"/],
+    ["reserved tag key", { tags: { "aws:owner": "me" } }, "tags.aws:owner", /key must be 1 to 128 letters.*must not start with "aws:"/],
+    ["unsupported state backend", { state: { backend: "s3" } }, "state.backend", /"backend" to be "local"/],
+    ["typo in a top-level key", { stratgy: "authenticated" }, "stratgy", /unknown field \(did you mean "strategy"\?\)/],
+    ["typo in a nested key", { build: { imageRepository: { nme: "x" } } }, "build.imageRepository.nme", /unknown field \(did you mean "name"\?\); allowed here: create, keepLastImages, name/],
+    ["unknown key in a union member", { build: { source: { type: "CODEPIPELINE", bucket: "b" } } }, "build.source.bucket", /unknown field; allowed here: artifactBucket, type/],
+  ];
+
+  test.each(cases)("%s", (_what, patch, field, message) => {
+    const problems = problemsOf(merge(minimalFile(), patch));
+    const problem = problems.find((p) => p.path === field);
+    expect(problem).toBeDefined();
+    expect(problem?.message).toMatch(message);
+    expect(problems.every((p) => p.path === field || p.path.startsWith(`${field}.`) || p.path === "")).toBe(true);
+  });
+
+  test("a missing required field says so", () => {
+    const { account: _omitted, ...withoutAccount } = minimalFile();
+    expect(problemsOf(withoutAccount)).toEqual([
+      { file: "environments/test.json", path: "account", message: "missing (required): expected a 12-digit AWS account id, as a string" },
+    ]);
+  });
+
+  test("the value received is reported as found", () => {
+    expect(problemsOf(minimalFile({ region: "eu-west-9" }))[0]).toMatchObject({ path: "region", received: "eu-west-9" });
+  });
+
+  test("duplicates in the strategy list are named by index", () => {
+    const problems = problemsOf(minimalFile({ strategy: ["authenticated", "authenticated"] }));
+    expect(problems).toEqual([
+      { file: "environments/test.json", path: "strategy[1]", received: "authenticated", message: "listed twice" },
+    ]);
+  });
+
+  test.each(["Prod", "prod_1", "-dev", "a-very-long-environment-name"])("environment name %p is refused", (name) => {
+    expect(problemsOf(minimalFile(), name)[0].message).toMatch(/1 to 16 lower-case letters, digits and hyphens/);
+  });
+});
+
+describe("secrets are refused, and never echoed", () => {
+  const token = "dckr_pat_2bUuJaTqXyZ0123456789abcd";
+  test.each([
+    ["a token field", { dockerHub: { token: "whatever" } }, "dockerHub.token", /"token" looks like a secret field/],
+    ["a password field", { dockerHub: { password: "hunter2" } }, "dockerHub.password", /looks like a secret field/],
+    ["a Docker Hub token as a value", { dockerHub: { username: token } }, "dockerHub.username", /looks like a Docker Hub access token/],
+    ["an AWS key as a tag", { tags: { owner: "AKIAIOSFODNN7EXAMPLE" } }, "tags.owner", /looks like an AWS access key id/],
+  ])("%s", (_what, patch, field, message) => {
+    const problems = problemsOf(merge(minimalFile(), patch));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toEqual({ file: "environments/test.json", path: field, message: expect.stringMatching(message) });
+    expect(problems[0].message).toMatch(/TF_VAR_dockerhub_token.*dockerhub_set_token_command/);
+    const text = new ConfigError(problems).message;
+    for (const secret of [token, "hunter2", "AKIAIOSFODNN7EXAMPLE", "whatever"]) expect(text).not.toContain(secret);
+  });
+});
+
+describe("every problem in every file, at once", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "environments-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, content: unknown) =>
+    fs.writeFileSync(path.join(dir, name), typeof content === "string" ? content : JSON.stringify(content, null, 2));
+
+  test("problems from several files are reported together, grouped by file", () => {
+    write("good.json", minimalFile());
+    write("staging.json", merge(minimalFile(), { account: "1", build: { timeoutMinutes: 0 } }));
+    write("prod.json", merge(minimalFile(), { stratgy: "mirror", region: "moon-1" }));
+    write("broken.json", '{\n  "account": "123456789012",\n  "region": eu-west-1\n}');
+
+    expect(() => loadEnvironments({ projectRoot: dir, directory: "." })).toThrow(ConfigError);
+    const error = catchConfigError(() => loadEnvironments({ projectRoot: dir, directory: "." }));
+    expect(error.problems.map((p) => `${p.file} ${p.path}`)).toEqual([
+      "broken.json ",
+      "prod.json region",
+      "prod.json stratgy",
+      "staging.json account",
+      "staging.json build.timeoutMinutes",
+    ]);
+    const lines = error.message.split("\n");
+    expect(lines[0]).toBe("Invalid environment configuration: 5 problems in 3 files. Nothing was synthesized.");
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "broken.json",
+        "  (file): not valid JSON: invalid symbol (line 3, column 13)",
+        "prod.json",
+        expect.stringMatching(/^  region: received "moon-1"; expected an AWS region: /),
+        '  stratgy: received "mirror"; unknown field (did you mean "strategy"?); allowed here: $schema, account, build, dockerHub, project, region, state, strategy, tags',
+        "staging.json",
+        '  account: received "1"; expected a 12-digit AWS account id, as a string',
+        "  build.timeoutMinutes: received 0; expected a whole number from 5 to 2160",
+      ]),
+    );
+    expect(lines).not.toContain("good.json");
+  });
+
+  test("a directory without environment files is an error, not an empty app", () => {
+    expect(catchConfigError(() => loadEnvironments({ projectRoot: dir, directory: "." })).message).toMatch(
+      /no environment files: add one <name>.json per environment/,
+    );
+  });
+
+  test("the shipped directory is the default", () => {
+    expect(loadEnvironments({ projectRoot: path.dirname(ENVIRONMENTS_DIR) }).length).toBe(shippedEnvironmentNames().length);
+  });
+});
+
+function catchConfigError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}

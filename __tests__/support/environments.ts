@@ -1,0 +1,61 @@
+/** Builds environments and stacks for tests from the shipped files or from inline JSON. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Testing } from "cdktf";
+import { ConfigError, Environment, validateEnvironment } from "../../config";
+import { DockerPullStack } from "../../stacks";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const ENVIRONMENTS_DIR = path.join(PROJECT_ROOT, "environments");
+
+/** Names of the shipped environments (environments/*.json). */
+export function shippedEnvironmentNames(): string[] {
+  return fs
+    .readdirSync(ENVIRONMENTS_DIR)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => path.basename(file, ".json"))
+    .sort();
+}
+
+/** A shipped environment file, parsed but not validated. */
+export function readShipped(name: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(ENVIRONMENTS_DIR, `${name}.json`), "utf8")) as Record<string, unknown>;
+}
+
+/** The smallest valid file: only the fields without defaults. */
+export function minimalFile(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { account: "123456789012", region: "eu-west-1", strategy: "authenticated", ...overrides };
+}
+
+/** Validates inline JSON as environment `name`; throws ConfigError when invalid. */
+export function environmentFrom(raw: unknown, name = "test"): Environment {
+  const result = validateEnvironment(raw, { name, file: `environments/${name}.json`, projectRoot: PROJECT_ROOT });
+  if (!result.environment) throw new ConfigError(result.problems);
+  return result.environment;
+}
+
+/** Synthesizes the stack for `environment`; returns its Terraform JSON as a string (for cdktf matchers). */
+export function synthStack(environment: Environment): string {
+  const app = Testing.app();
+  return Testing.synth(new DockerPullStack(app, environment));
+}
+
+/** Same, parsed. */
+export function synthStackJson(environment: Environment): Record<string, unknown> {
+  return JSON.parse(synthStack(environment)) as Record<string, unknown>;
+}
+
+/** Deep-merges `patch` into a copy of `base` (objects merge; anything else replaces). */
+export function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = result[key];
+    result[key] =
+      isObject(current) && isObject(value) ? merge(current, value) : value;
+  }
+  return result;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

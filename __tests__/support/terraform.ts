@@ -1,0 +1,215 @@
+/**
+ * Runs synthesized stacks through the real Terraform CLI and AWS provider,
+ * offline: `init` (from a local provider mirror when this machine has one,
+ * else the registry), `validate`, then `plan -refresh=false` with fake
+ * credentials and the provider's skip flags, and `show -json`.
+ *
+ * It writes its own Terraform CLI config and plugin cache under
+ * `.terraform-test/` in the repository and depends on nothing outside the
+ * repository that it did not find or create itself.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export const PROVIDER = { namespace: "hashicorp", type: "aws", version: "5.100.0" } as const;
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const WORK_ROOT = path.join(REPO_ROOT, ".terraform-test");
+const PLATFORM = `${process.platform}_${{ x64: "amd64", arm64: "arm64" }[process.arch as "x64" | "arm64"] ?? process.arch}`;
+
+/** Where Terraform (and people) keep local provider mirrors; the first that holds our provider wins. */
+function mirrorCandidates(): string[] {
+  const home = os.homedir();
+  return [
+    process.env.TF_PROVIDER_MIRROR,
+    "/opt/tf-plugins",
+    path.join(home, ".terraform.d", "plugins"),
+    path.join(home, ".local", "share", "terraform", "plugins"),
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+  ].filter((candidate): candidate is string => Boolean(candidate));
+}
+
+export function findProviderMirror(): string | undefined {
+  const { namespace, type, version } = PROVIDER;
+  return mirrorCandidates().find((dir) =>
+    fs.existsSync(path.join(dir, "registry.terraform.io", namespace, type, version, PLATFORM)),
+  );
+}
+
+export function findTerraform(): string | undefined {
+  const explicit = process.env.TERRAFORM_BINARY;
+  if (explicit) return fs.existsSync(explicit) ? explicit : undefined;
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, "terraform");
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export interface Terraform {
+  readonly binary: string;
+  /** The mirror `init` installs from, or undefined when it uses the registry. */
+  readonly mirror?: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The Terraform CLI set up for offline planning, or undefined (after saying
+ * so loudly) when this machine has none. With REQUIRE_TERRAFORM=1 a missing
+ * CLI is an error instead.
+ */
+export function setUpTerraform(): Terraform | undefined {
+  const binary = findTerraform();
+  if (!binary) {
+    const message =
+      "terraform CLI not found on PATH (or TERRAFORM_BINARY): the real-provider plan tests cannot run. " +
+      "Install Terraform >= 1.11 to run them.";
+    if (process.env.REQUIRE_TERRAFORM === "1") throw new Error(`${message} REQUIRE_TERRAFORM=1 makes this a failure.`);
+    console.warn(`\n${"!".repeat(78)}\n! SKIPPING: ${message}\n${"!".repeat(78)}\n`);
+    return undefined;
+  }
+  const mirror = findProviderMirror();
+  fs.mkdirSync(path.join(WORK_ROOT, "plugin-cache"), { recursive: true });
+  const cliConfig = path.join(WORK_ROOT, "terraform.rc");
+  const source = `registry.terraform.io/${PROVIDER.namespace}/${PROVIDER.type}`;
+  fs.writeFileSync(
+    cliConfig,
+    [
+      `plugin_cache_dir = ${JSON.stringify(path.join(WORK_ROOT, "plugin-cache"))}`,
+      "provider_installation {",
+      ...(mirror
+        ? [`  filesystem_mirror {`, `    path    = ${JSON.stringify(mirror)}`, `    include = ["${source}"]`, `  }`]
+        : []),
+      `  direct {${mirror ? ` exclude = ["${source}"] ` : ""}}`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfig,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    // Never let real credentials or profiles from the environment reach an offline plan.
+    AWS_PROFILE: undefined,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+  };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  return { binary, mirror, env };
+}
+
+/**
+ * The offline copy of a synthesized stack: fake credentials and the skip
+ * flags on every AWS provider, no `allowed_account_ids` (offline planning
+ * cannot learn the account), and local state in the work directory.
+ */
+export function offlineCopy(stackJson: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(stackJson) as {
+    provider?: { aws?: Record<string, unknown>[] };
+    terraform?: { backend?: unknown };
+  };
+  copy.provider?.aws?.forEach((provider) => {
+    delete provider.allowed_account_ids;
+    delete provider.assume_role;
+    Object.assign(provider, {
+      access_key: "offline-plan-fake-access-key",
+      secret_key: "offline-plan-fake-secret-key",
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+    });
+  });
+  if (copy.terraform) copy.terraform.backend = { local: { path: "terraform.tfstate" } };
+  return copy as Record<string, unknown>;
+}
+
+export interface PlanResult {
+  readonly dir: string;
+  /** `terraform show -json` of the saved plan. */
+  readonly plan: PlanJson;
+  /** Everything Terraform printed, for secret checks. */
+  readonly output: string;
+}
+
+export interface ResourceChange {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly change: { readonly actions: string[]; readonly after: Record<string, unknown> | null };
+}
+
+export interface PlanJson {
+  readonly resource_changes?: ResourceChange[];
+  readonly planned_values: {
+    readonly outputs?: Record<string, { value?: unknown; sensitive: boolean }>;
+    readonly root_module: { readonly resources?: { address: string; type: string; values: Record<string, unknown> }[] };
+  };
+  readonly configuration: Record<string, unknown>;
+  readonly errored: boolean;
+}
+
+let initLock: Promise<unknown> = Promise.resolve();
+
+/**
+ * Writes the offline copy of `stackJson` to a fresh directory, then runs
+ * init, validate, plan and show. `variables` become TF_VAR_* for the plan.
+ */
+export async function planOffline(
+  terraform: Terraform,
+  name: string,
+  stackJson: Record<string, unknown>,
+  variables: Record<string, string> = {},
+): Promise<PlanResult> {
+  const dir = fs.mkdtempSync(path.join(WORK_ROOT, `${name}-`));
+  fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(offlineCopy(stackJson), null, 2));
+  const tf = async (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+    try {
+      const { stdout, stderr } = await run(terraform.binary, args, {
+        cwd: dir,
+        env: { ...terraform.env, ...extraEnv },
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      return stdout + stderr;
+    } catch (error) {
+      const failure = error as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`terraform ${args[0]} failed for ${name} in ${dir}:\n${failure.stderr || failure.stdout || failure.message}`);
+    }
+  };
+  // The plugin cache is not safe for concurrent installs: one init at a time.
+  const init = initLock.then(() => tf(["init", "-input=false", "-no-color", "-backend=true"]));
+  initLock = init.catch(() => undefined);
+  let output = await init;
+  output += await tf(["validate", "-no-color"]);
+  const tfVars = Object.fromEntries(Object.entries(variables).map(([key, value]) => [`TF_VAR_${key}`, value]));
+  output += await tf(["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=plan.bin"], tfVars);
+  const shown = await tf(["show", "-json", "plan.bin"]);
+  return { dir, plan: JSON.parse(shown) as PlanJson, output: output + shown };
+}
+
+/** Removes plan directories (they hold the provider links, not the provider). */
+export function cleanUp(results: readonly PlanResult[]): void {
+  for (const result of results) fs.rmSync(result.dir, { recursive: true, force: true });
+}
+
+/** The planned changes of one resource type. */
+export function changesOf(plan: PlanJson, type: string): ResourceChange[] {
+  return (plan.resource_changes ?? []).filter((change) => change.type === type);
+}
+
+/** Planned resources by address (root module). */
+export function plannedResources(plan: PlanJson): Map<string, { type: string; values: Record<string, unknown> }> {
+  return new Map((plan.planned_values.root_module.resources ?? []).map((resource) => [resource.address, resource]));
+}

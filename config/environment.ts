@@ -1,0 +1,39 @@
+import type { EnvironmentFile, Strategy } from "./schema";
+
+type Build = EnvironmentFile["build"];
+
+/**
+ * One validated environment, with every default and derived name filled in.
+ * This is what a stack is built from; it never holds a secret.
+ */
+export interface Environment {
+  /** The environment's name: its file name without `.json`, and the stack's name. */
+  readonly name: string;
+  /** The file it came from, relative to the project root (for messages). */
+  readonly file: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** The chosen strategies, without duplicates, in the order of STRATEGIES. */
+  readonly strategies: readonly Strategy[];
+  readonly project: string;
+  /** Tags on every resource: environment, project, managed-by, then the file's own. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly state: { readonly backend: "local"; readonly path: string };
+  readonly dockerHub: {
+    readonly username?: string;
+    readonly parameterPrefix: string;
+    readonly kmsKeyArn?: string;
+    readonly removalPolicy: "retain" | "destroy";
+  };
+  readonly build: Omit<Build, "projectName" | "buildspecFile" | "imageRepository"> & {
+    readonly projectName: string;
+    /** The user's buildspec (YAML text), when `build.buildspecFile` names one. */
+    readonly buildspec?: string;
+    readonly imageRepository: Build["imageRepository"] & { readonly name: string };
+  };
+}
+
+/** Whether the environment uses `strategy` (alone or combined). */
+export function uses(environment: Environment, strategy: Strategy): boolean {
+  return environment.strategies.includes(strategy);
+}

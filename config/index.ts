@@ -1,0 +1,4 @@
+export * from "./environment";
+export * from "./load";
+export * from "./problems";
+export * from "./schema";

@@ -1,0 +1,311 @@
+/**
+ * Reads every `environments/*.json`, validates all of them, and returns the
+ * environments only when every file is valid. Otherwise it throws one
+ * ConfigError listing every problem in every file, so a broken file never
+ * becomes a stack and nothing is synthesized.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { closest, distance } from "fastest-levenshtein";
+import { parse as parseJson, ParseError, printParseErrorCode } from "jsonc-parser";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import type { Environment } from "./environment";
+import { ConfigError, Problem } from "./problems";
+import { findSecrets } from "./secrets";
+import {
+  EnvironmentFile,
+  EnvironmentFileSchema,
+  environmentJsonSchema,
+  STRATEGIES,
+  Strategy,
+} from "./schema";
+
+export interface LoadOptions {
+  /** The project root: file names in messages and relative paths in config are relative to it. */
+  readonly projectRoot: string;
+  /** @default "environments" */
+  readonly directory?: string;
+}
+
+/** Environment names become stack and resource names. */
+const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/;
+
+type PathKey = string | number;
+
+export function loadEnvironments(options: LoadOptions): Environment[] {
+  const directory = path.resolve(options.projectRoot, options.directory ?? "environments");
+  const relative = (file: string) => path.relative(options.projectRoot, file) || file;
+  if (!fs.existsSync(directory)) {
+    throw new ConfigError([{ file: relative(directory), path: "", message: "directory not found: add one <name>.json per environment" }]);
+  }
+  const files = fs
+    .readdirSync(directory)
+    .filter((name) => name.endsWith(".json"))
+    .sort();
+  if (files.length === 0) {
+    throw new ConfigError([{ file: relative(directory), path: "", message: "no environment files: add one <name>.json per environment" }]);
+  }
+
+  const problems: Problem[] = [];
+  const environments: Environment[] = [];
+  for (const name of files) {
+    const file = path.join(directory, name);
+    const result = loadEnvironmentFile(file, relative(file), options.projectRoot);
+    problems.push(...result.problems);
+    if (result.environment) environments.push(result.environment);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return environments;
+}
+
+/** Reads and validates one file. Returns its problems, and the environment when there are none. */
+export function loadEnvironmentFile(file: string, displayName: string, projectRoot: string): Validation {
+  const text = fs.readFileSync(file, "utf8");
+  const errors: ParseError[] = [];
+  const raw: unknown = parseJson(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (errors.length > 0) {
+    // Only the first: the rest are usually the same mistake seen again.
+    return { problems: [{ file: displayName, path: "", message: `not valid JSON: ${jsonError(errors[0], text)}` }] };
+  }
+  return validateEnvironment(raw, { name: path.basename(file, ".json"), file: displayName, projectRoot });
+}
+
+export interface Validation {
+  readonly problems: Problem[];
+  /** Present only when there are no problems. */
+  readonly environment?: Environment;
+}
+
+export interface ValidationContext {
+  /** The environment's name (the file name without .json). */
+  readonly name: string;
+  /** The file, as messages should name it. */
+  readonly file: string;
+  /** Relative paths in the config (buildspecFile, state.path) resolve against it. */
+  readonly projectRoot: string;
+}
+
+/** Validates parsed environment JSON: secrets, schema, then what needs several fields at once. */
+export function validateEnvironment(raw: unknown, context: ValidationContext): Validation {
+  const { name, file } = context;
+  const problems: Problem[] = [];
+  const report = (keys: readonly PathKey[], message: string, received?: { value: unknown }) =>
+    problems.push({ file, path: formatPath(keys), message, ...(received ? { received: received.value } : {}) });
+
+  if (!ENVIRONMENT_NAME.test(name)) {
+    report([], `the file name must be <environment>.json, where the environment is 1 to 16 lower-case letters, digits ` +
+      `and hyphens starting with a letter (it names the stack and resources); got "${name}"`);
+  }
+
+  // Secrets first, and never echo their values.
+  const secrets = findSecrets(raw);
+  for (const finding of secrets) report(finding.path, finding.message);
+  const secretPaths = new Set(secrets.map((s) => formatPath(s.path)));
+
+  const parsed = EnvironmentFileSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      for (const problem of describeIssue(issue, raw)) {
+        if (!secretPaths.has(formatPath(problem.path))) report(problem.path, problem.message, problem.received);
+      }
+    }
+    return { problems };
+  }
+  if (problems.length > 0) return { problems };
+
+  const environment = resolveEnvironment(name, file, parsed.data, context.projectRoot, report);
+  return problems.length > 0 || !environment ? { problems } : { problems, environment };
+}
+
+/** Fills in derived defaults and checks what the schema cannot see alone. */
+function resolveEnvironment(
+  name: string,
+  file: string,
+  config: EnvironmentFile,
+  projectRoot: string,
+  report: (keys: readonly PathKey[], message: string, received?: { value: unknown }) => void,
+): Environment | undefined {
+  const base = `${config.project}-${name}`;
+
+  // IAM role names are the tightest limit: <project>-<environment>-build, at most 64 characters.
+  const projectName = config.build.projectName ?? base;
+  if (`${projectName}-build`.length > 64) {
+    report(["build", "projectName"], "too long: the build role is named <projectName>-build, and IAM allows 64 characters", {
+      value: projectName,
+    });
+  }
+
+  if (config.dockerHub.kmsKeyArn && config.dockerHub.kmsKeyArn.split(":")[3] !== config.region) {
+    report(["dockerHub", "kmsKeyArn"], `the key must be in ${config.region}, the environment's region: SSM only encrypts with keys in its own region`, {
+      value: config.dockerHub.kmsKeyArn,
+    });
+  }
+
+  let buildspec: string | undefined;
+  if (config.build.buildspecFile) {
+    buildspec = readBuildspec(projectRoot, config.build.buildspecFile, (message) =>
+      report(["build", "buildspecFile"], message, { value: config.build.buildspecFile }),
+    );
+  } else if (config.build.source.type === "NO_SOURCE") {
+    report(["build", "buildspecFile"], 'missing (required when build.source.type is "NO_SOURCE"): the default buildspec builds the Dockerfile of the source');
+  }
+
+  const { buildspecFile: _file, ...build } = config.build;
+  return {
+    name,
+    file,
+    accountId: config.account,
+    region: config.region,
+    strategies: normalizeStrategies(config.strategy),
+    project: config.project,
+    tags: { environment: name, project: config.project, "managed-by": "cdktf", ...config.tags },
+    state: { backend: "local", path: path.resolve(projectRoot, config.state.path ?? `terraform.${name}.tfstate`) },
+    dockerHub: {
+      ...config.dockerHub,
+      parameterPrefix: config.dockerHub.parameterPrefix ?? `/${config.project}/${name}/dockerhub`,
+    },
+    build: {
+      ...build,
+      projectName,
+      ...(buildspec === undefined ? {} : { buildspec }),
+      imageRepository: { ...build.imageRepository, name: build.imageRepository.name ?? base },
+    },
+  };
+}
+
+/** One strategy or a list of them, as a list in the order of STRATEGIES (the schema refused duplicates). */
+function normalizeStrategies(strategy: EnvironmentFile["strategy"]): Strategy[] {
+  const listed: readonly Strategy[] = typeof strategy === "string" ? [strategy] : strategy;
+  return STRATEGIES.filter((s) => listed.includes(s));
+}
+
+function readBuildspec(projectRoot: string, relativeFile: string, fail: (message: string) => void): string | undefined {
+  const file = path.resolve(projectRoot, relativeFile);
+  if (!fs.existsSync(file)) {
+    fail(`file not found (paths are relative to the project root, ${projectRoot})`);
+    return undefined;
+  }
+  const text = fs.readFileSync(file, "utf8");
+  let spec: unknown;
+  try {
+    spec = parseYaml(text);
+  } catch (error) {
+    fail(`not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    return undefined;
+  }
+  const record = spec as { version?: unknown; phases?: unknown } | null;
+  if (!record || typeof record !== "object" || String(record.version) !== "0.2" || typeof record.phases !== "object") {
+    fail("not a CodeBuild buildspec: expected a YAML mapping with version: 0.2 and phases");
+    return undefined;
+  }
+  return text;
+}
+
+/** "property name expected (line 3, column 13)". */
+function jsonError(error: ParseError, text: string): string {
+  const before = text.slice(0, error.offset);
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  const what = printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return `${what} (line ${line}, column ${column})`;
+}
+
+/** `build.source.type`, `strategy[1]`. */
+export function formatPath(keys: readonly PathKey[]): string {
+  return keys.reduce<string>(
+    (text, key) => (typeof key === "number" ? `${text}[${key}]` : text === "" ? key : `${text}.${key}`),
+    "",
+  );
+}
+
+interface Described {
+  readonly path: PathKey[];
+  readonly message: string;
+  readonly received?: { value: unknown };
+}
+
+/** Turns a zod issue into problems that name the field, the value received, and what is allowed. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): Described[] {
+  const at = issue.path.filter((key): key is PathKey => typeof key !== "symbol");
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => {
+        const allowed = allowedKeysAt(at, raw);
+        const suggestion = closest(key, allowed);
+        const hint =
+          suggestion && distance(key, suggestion) <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${suggestion}"?)` : "";
+        return {
+          path: [...at, key],
+          message: `unknown field${hint}; allowed here: ${allowed.join(", ")}`,
+          received: { value: valueAt(raw, [...at, key]) },
+        };
+      });
+    case "invalid_union":
+      if (issue.discriminator !== undefined) {
+        const discriminator = issue.discriminator;
+        const keys = at[at.length - 1] === discriminator ? at : [...at, discriminator];
+        return [described(keys, issue.message, raw)];
+      }
+      return [described(at, issue.message, raw, issue.input)];
+    case "invalid_key":
+      // A record key that its key schema refused: the key schema's own message says why.
+      return [described(at, `key ${issue.issues.map((i) => i.message).join("; ")}`, raw, issue.input)];
+    default:
+      return [described(at, issue.message, raw, issue.input)];
+  }
+}
+
+/** A problem at `keys`; a missing field says "required" first. */
+function described(keys: PathKey[], message: string, raw: unknown, input: unknown = valueAt(raw, keys)): Described {
+  const missing = input === undefined && valueAt(raw, keys) === undefined;
+  return missing ? { path: keys, message: `missing (required): ${message}` } : { path: keys, message, received: { value: input } };
+}
+
+function valueAt(raw: unknown, keys: readonly PathKey[]): unknown {
+  return keys.reduce<unknown>(
+    (value, key) => (value !== null && typeof value === "object" ? (value as Record<PathKey, unknown>)[key] : undefined),
+    raw,
+  );
+}
+
+type JsonSchema = {
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  const?: unknown;
+  enum?: unknown[];
+};
+
+let cachedJsonSchema: JsonSchema | undefined;
+
+/** The field names the published JSON Schema allows at `keys`, for "did you mean" hints. */
+function allowedKeysAt(keys: readonly PathKey[], raw: unknown): string[] {
+  cachedJsonSchema ??= environmentJsonSchema() as JsonSchema;
+  let candidates: JsonSchema[] = [cachedJsonSchema];
+  keys.forEach((key, depth) => {
+    const value = valueAt(raw, keys.slice(0, depth + 1));
+    candidates = candidates.flatMap((schema) => {
+      const options = [...(schema.oneOf ?? []), ...(schema.anyOf ?? []), schema];
+      return options.flatMap((option) => {
+        const next = typeof key === "number" ? option.items : option.properties?.[key];
+        return next ? pickUnionMember(next, value) : [];
+      });
+    });
+  });
+  return [...new Set(candidates.flatMap((schema) => Object.keys(schema.properties ?? {})))].sort();
+}
+
+/** For a discriminated union, the member whose constant fields match `value`; otherwise every member. */
+function pickUnionMember(schema: JsonSchema, value: unknown): JsonSchema[] {
+  const members = schema.oneOf ?? schema.anyOf;
+  if (!members) return [schema];
+  const given = (key: string) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined);
+  const matching = members.filter((member) =>
+    Object.entries(member.properties ?? {}).every(([key, property]) =>
+      property.const !== undefined ? given(key) === property.const : !property.enum || property.enum.includes(given(key)),
+    ),
+  );
+  return matching.length > 0 ? matching : members;
+}

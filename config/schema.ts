@@ -1,0 +1,303 @@
+/**
+ * The environment file format: `environments/<name>.json`.
+ *
+ * This zod schema is the single source of truth. The JSON Schema that editors
+ * use (`schema/environment.schema.json`) and the README's config reference are
+ * generated from it (`npm run schema`), and a test fails when they drift.
+ * Every field but `account`, `region` and `strategy` has a default.
+ */
+import { z } from "zod";
+import { KNOWN_REGIONS } from "../constructs/aws-environment";
+import { DockerBuildProject } from "../constructs/docker-build-project";
+import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
+import { ImageRepository } from "../constructs/image-repository";
+
+/** The ways out of Docker Hub's anonymous pull limit; see the README. */
+export const STRATEGIES = ["authenticated", "fixed-ip", "mirror"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** Strategies this version can build. The others are refused at synth, never half-built. */
+export const IMPLEMENTED_STRATEGIES: readonly Strategy[] = ["authenticated"];
+
+/** Where each not-yet-built strategy is tracked. */
+const PLANNED: Partial<Record<Strategy, string>> = { "fixed-ip": "issue #3", mirror: "issue #4" };
+
+const quoteAll = (values: readonly (string | number)[]) => values.map((v) => JSON.stringify(v)).join(", ");
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `expected one of ${quoteAll(values)}` });
+
+const strategy = oneOf(STRATEGIES);
+
+/** Lower-case name used in resource names (`<project>-<environment>`). */
+const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const logRetentionDays = z.literal(LOG_RETENTION_DAYS, {
+  error: `expected one of ${quoteAll(LOG_RETENTION_DAYS)} (the retention periods CloudWatch Logs accepts)`,
+});
+
+const integer = (min: number, max: number) =>
+  z
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int({ error: `expected a whole number from ${min} to ${max}` })
+    .min(min, { error: `expected a whole number from ${min} to ${max}` })
+    .max(max, { error: `expected a whole number from ${min} to ${max}` });
+
+const httpsUrl = z
+  .string({ error: "expected an https:// clone URL" })
+  .regex(/^https:\/\/[^\s/]+\/\S+$/, { error: "expected an https:// clone URL, e.g. https://github.com/org/repo.git" });
+
+const CODEPIPELINE = z
+  .strictObject({
+    type: z.literal("CODEPIPELINE"),
+    artifactBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name" })
+      .optional()
+      .describe(
+        "The pipeline's artifact bucket. The build role gets read/write on its objects. " +
+          "Default: none (grant the role access to your artifact store yourself).",
+      ),
+  })
+  .describe("A CodePipeline action starts the build and hands it the source.");
+
+const NO_SOURCE = z
+  .strictObject({ type: z.literal("NO_SOURCE") })
+  .describe("No source: the buildspec does everything (useful for scheduled jobs).");
+
+export const WEBHOOK_EVENTS = [
+  "PUSH",
+  "PULL_REQUEST_CREATED",
+  "PULL_REQUEST_UPDATED",
+  "PULL_REQUEST_REOPENED",
+  "PULL_REQUEST_MERGED",
+] as const;
+
+const GIT = z
+  .strictObject({
+    type: oneOf(["GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED"]),
+    location: httpsUrl.describe("The repository's https clone URL."),
+    cloneDepth: integer(0, 100).default(1).describe("Git clone depth; 0 clones the full history. Default: 1."),
+    webhook: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Create the webhook. Default: true."),
+        branches: z
+          .array(z.string().regex(/^[A-Za-z0-9._/-]+$/, { error: "expected a branch name" }))
+          .min(1)
+          .default(["main"])
+          .describe('Branches whose events start a build. Default: ["main"].'),
+        events: z
+          .array(oneOf(WEBHOOK_EVENTS))
+          .min(1)
+          .default(["PUSH"])
+          .describe('Repository events that start a build. Default: ["PUSH"].'),
+      })
+      .prefault({})
+      .describe("The webhook that starts builds. CodeBuild needs a source credential for the host."),
+  })
+  .describe("A Git repository; a webhook starts builds.");
+
+const source = z
+  .discriminatedUnion("type", [CODEPIPELINE, NO_SOURCE, GIT], {
+    error: `expected "type" to be one of "CODEPIPELINE", "NO_SOURCE", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED"`,
+  })
+  .prefault({ type: "CODEPIPELINE" });
+
+const imageRepository = z
+  .strictObject({
+    create: z
+      .boolean()
+      .default(true)
+      .describe("Create an ECR repository for the images the build produces, and push to it. Default: true."),
+    name: z
+      .string()
+      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
+        error: "expected an ECR repository name: lower-case letters, digits, and . _ - / between them",
+      })
+      .max(200)
+      .optional()
+      .describe("Repository name. Default: <project>-<environment>."),
+    scanOnPush: z.boolean().default(true).describe("Scan each pushed image for vulnerabilities. Default: true."),
+    tagMutability: oneOf(["IMMUTABLE", "MUTABLE"])
+      .default(ImageRepository.DEFAULT_TAG_MUTABILITY)
+      .describe(`Whether a tag can be pushed twice. Default: "${ImageRepository.DEFAULT_TAG_MUTABILITY}".`),
+    keepLastImages: integer(1, 10000)
+      .default(ImageRepository.DEFAULT_KEEP_LAST_IMAGES)
+      .describe(`Lifecycle policy: keep this many most recent images. Default: ${ImageRepository.DEFAULT_KEEP_LAST_IMAGES}.`),
+    untaggedExpiryDays: integer(1, 3650)
+      .default(ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS)
+      .describe(`Lifecycle policy: expire untagged images after this many days. Default: ${ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS}.`),
+  })
+  .prefault({});
+
+const build = z
+  .strictObject({
+    projectName: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,149}$/, {
+        error: "expected a CodeBuild project name: letters, digits, - and _, 2 to 150 characters",
+      })
+      .optional()
+      .describe("CodeBuild project name. Default: <project>-<environment>."),
+    source: source.describe('Where the build gets its source. Default: { "type": "CODEPIPELINE" }.'),
+    image: z
+      .string()
+      .regex(/^(aws\/codebuild\/|public\.ecr\.aws\/)[a-z0-9._/-]+:[A-Za-z0-9._-]+$/, {
+        error:
+          "expected a CodeBuild-curated image (aws/codebuild/...) or an ECR Public image (public.ecr.aws/...): " +
+          "CodeBuild pulls the build image itself, anonymously and without the SSM credentials, " +
+          "so a Docker Hub image here hits the very limit this project avoids",
+      })
+      .default(DockerBuildProject.DEFAULT_IMAGE)
+      .describe(`Build image. Default: "${DockerBuildProject.DEFAULT_IMAGE}" (CodeBuild-curated, never pulled from Docker Hub).`),
+    computeType: oneOf([
+      "BUILD_GENERAL1_SMALL",
+      "BUILD_GENERAL1_MEDIUM",
+      "BUILD_GENERAL1_LARGE",
+      "BUILD_GENERAL1_XLARGE",
+      "BUILD_GENERAL1_2XLARGE",
+    ])
+      .default(DockerBuildProject.DEFAULT_COMPUTE_TYPE)
+      .describe(`CodeBuild compute type. Default: "${DockerBuildProject.DEFAULT_COMPUTE_TYPE}".`),
+    timeoutMinutes: integer(5, 2160)
+      .default(DockerBuildProject.DEFAULT_TIMEOUT_MINUTES)
+      .describe(`Build timeout in minutes. Default: ${DockerBuildProject.DEFAULT_TIMEOUT_MINUTES}.`),
+    logRetentionDays: logRetentionDays
+      .default(DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS)
+      .describe(`Days CloudWatch keeps build logs. Default: ${DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS}.`),
+    buildspecFile: z
+      .string()
+      .regex(/^[^/\\][^\\]*\.ya?ml$/, { error: "expected a relative path to a .yml or .yaml file" })
+      .optional()
+      .describe(
+        "Your own buildspec, a YAML file relative to the project root, embedded at synth. " +
+          "Default: the generated buildspec (Docker Hub login, quota check, build, push, logout).",
+      ),
+    imageRepository: imageRepository.describe("The ECR repository the build pushes its images to."),
+  })
+  .prefault({});
+
+const dockerHub = z
+  .strictObject({
+    username: z
+      .string()
+      .regex(/^[a-z0-9]{4,30}$/, { error: "expected a Docker ID: 4 to 30 lower-case letters and digits" })
+      .optional()
+      .describe(
+        "Docker Hub username (not a secret). Default: none; the build fails fast and says so until it is set.",
+      ),
+    parameterPrefix: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9_.-]+)+$/, {
+        error: "expected an SSM parameter path such as /team/dev/dockerhub (letters, digits, _ . - between slashes)",
+      })
+      .refine((prefix) => !/^\/(aws|ssm)/i.test(prefix), { error: 'must not start with "/aws" or "/ssm" (reserved by AWS)' })
+      .refine((prefix) => prefix.split("/").length <= 14, { error: "at most 13 levels (SSM allows 15, with the parameter)" })
+      .optional()
+      .describe("SSM path under which the username and token parameters live. Default: /<project>/<environment>/dockerhub."),
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/mrk-[0-9a-f]{32}$/, {
+        error:
+          "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); aliases do not work in IAM grants",
+      })
+      .optional()
+      .describe(
+        "Customer managed KMS key for the SecureString parameters (costs $1/month). " +
+          "Default: the AWS managed key alias/aws/ssm.",
+      ),
+    removalPolicy: oneOf(["retain", "destroy"])
+      .default(DockerHubCredentials.DEFAULT_REMOVAL_POLICY)
+      .describe(
+        '"retain": the stored credentials survive config changes (prevent_destroy while in use; ' +
+          'forgotten, not deleted, when the strategy drops them). "destroy": they go with the config. Default: "retain".',
+      ),
+  })
+  .prefault({});
+
+const state = z
+  .discriminatedUnion(
+    "backend",
+    [
+      z.strictObject({
+        backend: z.literal("local"),
+        path: z
+          .string()
+          .regex(/\.tfstate$/, { error: "expected a path ending in .tfstate" })
+          .optional()
+          .describe("State file, relative to the project root. Default: terraform.<environment>.tfstate."),
+      }),
+    ],
+    { error: 'expected "backend" to be "local"' },
+  )
+  .prefault({ backend: "local" });
+
+export const EnvironmentFileSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("The JSON Schema this file follows, for editors."),
+    account: z
+      .string({ error: "expected a 12-digit AWS account id, as a string" })
+      .regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id, as a string" })
+      .describe("AWS account the environment deploys into (required). Deploying with credentials for another account fails."),
+    region: z
+      .enum(KNOWN_REGIONS as [string, ...string[]], { error: `expected an AWS region: ${KNOWN_REGIONS.join(", ")}` })
+      .describe("AWS region (required)."),
+    strategy: z
+      .union([strategy, z.array(strategy).min(1, { error: "expected a non-empty list of strategies" })], {
+        error: `expected one of ${quoteAll(STRATEGIES)}, or a non-empty list of them`,
+      })
+      .superRefine((value, context) => {
+        const listed = typeof value === "string" ? [value] : value;
+        listed.forEach((item, index) => {
+          const path = typeof value === "string" ? [] : [index];
+          if (listed.indexOf(item) !== index) {
+            context.addIssue({ code: "custom", path, input: item, message: "listed twice" });
+          } else if (!IMPLEMENTED_STRATEGIES.includes(item)) {
+            const available = IMPLEMENTED_STRATEGIES.map((s) => `"${s}"`).join(", ");
+            context.addIssue({
+              code: "custom",
+              path,
+              input: item,
+              message: `not implemented yet (${PLANNED[item] ?? "planned"}); available now: ${available}`,
+            });
+          }
+        });
+      })
+      .describe("How builds escape Docker Hub's anonymous pull limit (required): one strategy, or a list to combine."),
+    project: z
+      .string()
+      .regex(NAME, { error: "expected lower-case letters, digits and hyphens, starting with a letter" })
+      .min(2)
+      .max(24)
+      .default("docker-builds")
+      .describe('Prefix of every resource name (<project>-<environment>). Default: "docker-builds".'),
+    tags: z
+      .record(
+        z
+          .string()
+          .regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, {
+            error: 'must be 1 to 128 letters, digits, spaces and _ . : / = + - @, and must not start with "aws:"',
+          }),
+        z.string().max(256, { error: "tag values are at most 256 characters" }),
+      )
+      .default({})
+      .describe("Extra tags on every resource, besides environment, project and managed-by. Default: {}."),
+    state: state.describe('Where Terraform keeps this environment\'s state. Default: { "backend": "local" }.'),
+    dockerHub: dockerHub.describe("Docker Hub credentials, kept in SSM Parameter Store (strategy authenticated)."),
+    build: build.describe("The CodeBuild project that builds your images."),
+  })
+  .describe("One environment of the Docker Hub pull-limit project: environments/<name>.json becomes the stack <name>.");
+
+/** An environment file as written (fields with defaults may be missing). */
+export type EnvironmentFileInput = z.input<typeof EnvironmentFileSchema>;
+/** An environment file after validation, with every default filled in. */
+export type EnvironmentFile = z.output<typeof EnvironmentFileSchema>;
+
+/** The JSON Schema published for editors (`schema/environment.schema.json`). */
+export function environmentJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(EnvironmentFileSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+}

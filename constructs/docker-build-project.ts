@@ -1,0 +1,230 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import {
+  CodebuildProject,
+  CodebuildProjectEnvironmentEnvironmentVariable,
+} from "@cdktf/provider-aws/lib/codebuild-project";
+import { CodebuildWebhook, CodebuildWebhookFilterGroup } from "@cdktf/provider-aws/lib/codebuild-webhook";
+import { Construct } from "constructs";
+import { AwsEnvironments, formatArn } from "./aws-environment";
+import { dockerBuildSpec, renderBuildSpec } from "./buildspec";
+import { DockerHubCredentials } from "./dockerhub-credentials";
+import { ImageRepository } from "./image-repository";
+import { ServiceRole } from "./service-role";
+import { terraformLiteral } from "./terraform-literal";
+
+/** A CodePipeline action starts the build and hands it the source. */
+export interface CodePipelineSource {
+  readonly type: "CODEPIPELINE";
+  /** The pipeline's artifact bucket; the role gets read/write on its objects. @default - none: grant it yourself */
+  readonly artifactBucket?: string;
+}
+
+/** No source: the buildspec does everything. */
+export interface NoSource {
+  readonly type: "NO_SOURCE";
+}
+
+/** A Git repository; a webhook starts builds. */
+export interface GitSource {
+  readonly type: "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED";
+  /** The repository's https clone URL. */
+  readonly location: string;
+  /** @default 1 */
+  readonly cloneDepth?: number;
+  /** @default - a webhook on pushes to main */
+  readonly webhook?: {
+    /** @default true */
+    readonly enabled?: boolean;
+    /** @default ["main"] */
+    readonly branches?: readonly string[];
+    /** @default ["PUSH"] */
+    readonly events?: readonly string[];
+  };
+}
+
+export type BuildSource = CodePipelineSource | NoSource | GitSource;
+
+export interface DockerBuildProjectProps {
+  /** CodeBuild project name; also names the log group and, by default, the role. */
+  readonly projectName: string;
+  /** @default - { type: "CODEPIPELINE" } */
+  readonly source?: BuildSource;
+  /**
+   * The buildspec, as YAML. Replace it with your own; the project's
+   * environment variables (see README) are there for it to use.
+   * @default - the generated buildspec: ECR and Docker Hub login, quota check, build, push, logout
+   */
+  readonly buildSpec?: string;
+  /**
+   * Build image. CodeBuild pulls it itself, anonymously and without SSM
+   * credentials, so keep it off Docker Hub.
+   * @default DockerBuildProject.DEFAULT_IMAGE (CodeBuild-curated)
+   */
+  readonly image?: string;
+  /** @default DockerBuildProject.DEFAULT_COMPUTE_TYPE ("BUILD_GENERAL1_SMALL") */
+  readonly computeType?: string;
+  /** @default DockerBuildProject.DEFAULT_TIMEOUT_MINUTES (60) */
+  readonly timeoutMinutes?: number;
+  /** @default DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS (30) */
+  readonly logRetentionDays?: number;
+  /** @default - a new role named `<projectName>-build`, with only what the grants add */
+  readonly role?: ServiceRole;
+  /**
+   * Docker Hub credentials to log in with: mapped in as `PARAMETER_STORE`
+   * variables and granted to the role.
+   * @default - no Docker Hub login (anonymous pulls)
+   */
+  readonly dockerHubCredentials?: DockerHubCredentials;
+  /** Where the built image is pushed; the role can push there only. @default - the image is built, not pushed */
+  readonly imageRepository?: ImageRepository;
+}
+
+/**
+ * A CodeBuild project that builds Docker images: privileged mode, a
+ * CodeBuild-curated image, logs in CloudWatch with a retention, and a service
+ * role holding only what the wired-in constructs grant it.
+ */
+export class DockerBuildProject extends Construct {
+  static readonly DEFAULT_IMAGE = "aws/codebuild/standard:7.0";
+  static readonly DEFAULT_COMPUTE_TYPE = "BUILD_GENERAL1_SMALL";
+  static readonly DEFAULT_TIMEOUT_MINUTES = 60;
+  static readonly DEFAULT_LOG_RETENTION_DAYS = 30;
+
+  readonly project: CodebuildProject;
+  readonly role: ServiceRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly projectName: string;
+  readonly projectArn: string;
+  /** The effective buildspec (YAML). */
+  readonly buildSpec: string;
+  readonly webhook?: CodebuildWebhook;
+
+  constructor(scope: Construct, id: string, props: DockerBuildProjectProps) {
+    super(scope, id);
+    const { region } = AwsEnvironments.of(this);
+    const source = props.source ?? { type: "CODEPIPELINE" };
+    this.projectName = props.projectName;
+    this.projectArn = formatArn(this, { service: "codebuild", resource: `project/${props.projectName}` });
+    const { accountId } = AwsEnvironments.of(this);
+
+    this.role =
+      props.role ??
+      new ServiceRole(this, "role", {
+        roleName: `${props.projectName}-build`,
+        servicePrincipal: "codebuild.amazonaws.com",
+        description: `CodeBuild project ${props.projectName}`,
+        // Only this project, in this account, may assume the role (confused deputy).
+        trustConditions: { StringEquals: { "aws:SourceAccount": accountId, "aws:SourceArn": this.projectArn } },
+      });
+
+    const logGroupName = `/aws/codebuild/${props.projectName}`;
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: logGroupName,
+      retentionInDays: props.logRetentionDays ?? DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS,
+    });
+    const logGroupArn = formatArn(this, { service: "logs", resource: `log-group:${logGroupName}` });
+    this.role.addToPrincipalPolicy({
+      sid: "WriteOwnBuildLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [logGroupArn, `${logGroupArn}:*`],
+    });
+
+    const variables: CodebuildProjectEnvironmentEnvironmentVariable[] = [];
+    const credentials = props.dockerHubCredentials;
+    if (credentials) {
+      credentials.grantRead(this.role);
+      variables.push(
+        { name: "DOCKERHUB_USERNAME", type: "PARAMETER_STORE", value: credentials.usernameParameterName },
+        { name: "DOCKERHUB_TOKEN", type: "PARAMETER_STORE", value: credentials.tokenParameterName },
+        { name: "DOCKERHUB_USERNAME_PARAMETER", type: "PLAINTEXT", value: credentials.usernameParameterName },
+        { name: "DOCKERHUB_TOKEN_PARAMETER", type: "PLAINTEXT", value: credentials.tokenParameterName },
+      );
+    }
+    const repository = props.imageRepository;
+    if (repository) {
+      repository.grantPush(this.role);
+      variables.push(
+        { name: "ECR_REGISTRY", type: "PLAINTEXT", value: repository.registry },
+        { name: "IMAGE_REPOSITORY_URI", type: "PLAINTEXT", value: repository.repositoryUrl },
+      );
+    }
+    if (source.type === "CODEPIPELINE" && source.artifactBucket) {
+      this.grantArtifactBucket(source.artifactBucket);
+    }
+
+    this.buildSpec =
+      props.buildSpec ??
+      renderBuildSpec(dockerBuildSpec({ dockerHubLogin: credentials !== undefined, pushToEcr: repository !== undefined }));
+
+    const image = props.image ?? DockerBuildProject.DEFAULT_IMAGE;
+    this.project = new CodebuildProject(this, "project", {
+      name: props.projectName,
+      description: `Builds Docker images (${region})`,
+      serviceRole: this.role.roleArn,
+      buildTimeout: props.timeoutMinutes ?? DockerBuildProject.DEFAULT_TIMEOUT_MINUTES,
+      artifacts: { type: source.type === "CODEPIPELINE" ? "CODEPIPELINE" : "NO_ARTIFACTS" },
+      environment: {
+        type: /aarch64|arm64/.test(image) ? "ARM_CONTAINER" : "LINUX_CONTAINER",
+        image,
+        computeType: props.computeType ?? DockerBuildProject.DEFAULT_COMPUTE_TYPE,
+        // CodeBuild pulls curated images with its own credentials, never Docker Hub's.
+        imagePullCredentialsType: "CODEBUILD",
+        privilegedMode: true,
+        environmentVariable: variables,
+      },
+      source: {
+        type: source.type,
+        buildspec: terraformLiteral(this.buildSpec),
+        ...(source.type === "CODEPIPELINE" || source.type === "NO_SOURCE"
+          ? {}
+          : { location: source.location, gitCloneDepth: source.cloneDepth ?? 1 }),
+      },
+      logsConfig: {
+        cloudwatchLogs: { status: "ENABLED", groupName: logGroupName },
+        s3Logs: { status: "DISABLED" },
+      },
+      // The role's policy must exist before CodeBuild first uses the role.
+      dependsOn: [this.role.policy, this.logGroup],
+    });
+
+    if (source.type !== "CODEPIPELINE" && source.type !== "NO_SOURCE" && (source.webhook?.enabled ?? true)) {
+      this.webhook = new CodebuildWebhook(this, "webhook", {
+        projectName: this.project.name,
+        buildType: "BUILD",
+        filterGroup: webhookFilterGroups(source.webhook?.branches ?? ["main"], source.webhook?.events ?? ["PUSH"]),
+      });
+    }
+  }
+
+  private grantArtifactBucket(bucket: string): void {
+    const bucketArn = formatArn(this, { service: "s3", region: "", accountId: "", resource: bucket });
+    this.role.addToPrincipalPolicy({
+      sid: "PipelineArtifacts",
+      actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+      resources: [`${bucketArn}/*`],
+    });
+    this.role.addToPrincipalPolicy({
+      sid: "PipelineArtifactBucket",
+      actions: ["s3:GetBucketAcl", "s3:GetBucketLocation"],
+      resources: [bucketArn],
+    });
+  }
+}
+
+/**
+ * Pushes match on the pushed branch (HEAD_REF); pull-request events on the
+ * branch they target (BASE_REF). One filter group each; any group starts a build.
+ */
+function webhookFilterGroups(branches: readonly string[], events: readonly string[]): CodebuildWebhookFilterGroup[] {
+  const refs = `^refs/heads/(${branches.map((b) => b.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`;
+  const pushes = events.filter((e) => e === "PUSH");
+  const pullRequests = events.filter((e) => e !== "PUSH");
+  return [
+    ...(pushes.length > 0
+      ? [{ filter: [{ type: "EVENT", pattern: "PUSH" }, { type: "HEAD_REF", pattern: refs }] }]
+      : []),
+    ...(pullRequests.length > 0
+      ? [{ filter: [{ type: "EVENT", pattern: pullRequests.join(", ") }, { type: "BASE_REF", pattern: refs }] }]
+      : []),
+  ];
+}

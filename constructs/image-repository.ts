@@ -1,0 +1,104 @@
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { Construct } from "constructs";
+import { AwsEnvironments, formatArn } from "./aws-environment";
+import { IGrantable } from "./iam";
+
+export interface ImageRepositoryProps {
+  /** Repository name, e.g. `docker-builds-dev`. */
+  readonly repositoryName: string;
+  /** @default true */
+  readonly scanOnPush?: boolean;
+  /** @default ImageRepository.DEFAULT_TAG_MUTABILITY ("IMMUTABLE") */
+  readonly tagMutability?: "IMMUTABLE" | "MUTABLE";
+  /** Lifecycle policy: keep this many most recent images. @default ImageRepository.DEFAULT_KEEP_LAST_IMAGES (30) */
+  readonly keepLastImages?: number;
+  /** Lifecycle policy: expire untagged images after this many days. @default ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS (7) */
+  readonly untaggedExpiryDays?: number;
+  /** Customer managed KMS key ARN. @default - AES256 (ECR's own key, no charge) */
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * An ECR repository for the images a build produces: scanned on push,
+ * lifecycle-managed, and never force-deleted (ECR refuses to delete a
+ * repository that still holds images).
+ */
+export class ImageRepository extends Construct {
+  static readonly DEFAULT_TAG_MUTABILITY = "IMMUTABLE";
+  static readonly DEFAULT_KEEP_LAST_IMAGES = 30;
+  static readonly DEFAULT_UNTAGGED_EXPIRY_DAYS = 7;
+
+  readonly repository: EcrRepository;
+  readonly repositoryName: string;
+  /** ARN built from the name, so policies are known at plan time. */
+  readonly repositoryArn: string;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com`. */
+  readonly registry: string;
+  /** `<registry>/<name>`: what `docker push` takes. */
+  readonly repositoryUrl: string;
+
+  constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
+    super(scope, id);
+    const environment = AwsEnvironments.of(this);
+    this.repositoryName = props.repositoryName;
+    this.repositoryArn = formatArn(this, { service: "ecr", resource: `repository/${props.repositoryName}` });
+    this.registry = `${environment.accountId}.dkr.ecr.${environment.region}.${environment.urlSuffix}`;
+    this.repositoryUrl = `${this.registry}/${props.repositoryName}`;
+
+    this.repository = new EcrRepository(this, "repository", {
+      name: props.repositoryName,
+      imageTagMutability: props.tagMutability ?? ImageRepository.DEFAULT_TAG_MUTABILITY,
+      imageScanningConfiguration: { scanOnPush: props.scanOnPush ?? true },
+      encryptionConfiguration: [
+        props.kmsKeyArn ? { encryptionType: "KMS", kmsKey: props.kmsKeyArn } : { encryptionType: "AES256" },
+      ],
+      forceDelete: false,
+    });
+
+    const untaggedDays = props.untaggedExpiryDays ?? ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS;
+    const keepLast = props.keepLastImages ?? ImageRepository.DEFAULT_KEEP_LAST_IMAGES;
+    new EcrLifecyclePolicy(this, "lifecycle", {
+      repository: this.repository.name,
+      policy: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            description: `Expire untagged images after ${untaggedDays} days`,
+            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedDays },
+            action: { type: "expire" },
+          },
+          {
+            rulePriority: 2,
+            description: `Keep the last ${keepLast} images`,
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepLast },
+            action: { type: "expire" },
+          },
+        ],
+      }),
+    });
+  }
+
+  /** Lets `grantee` push images to this repository (and pull, for layer reuse), and log in to ECR. */
+  grantPush(grantee: IGrantable): void {
+    grantEcrLogin(grantee);
+    grantee.addToPrincipalPolicy({
+      sid: "PushToImageRepository",
+      actions: [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:CompleteLayerUpload",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:UploadLayerPart",
+      ],
+      resources: [this.repositoryArn],
+    });
+  }
+}
+
+/** `ecr:GetAuthorizationToken` supports no resource type: its resource is `*` by AWS's design. */
+export function grantEcrLogin(grantee: IGrantable): void {
+  grantee.addToPrincipalPolicy({ sid: "EcrLogin", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] });
+}

@@ -1,0 +1,87 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Lazy } from "cdktf";
+import { Construct } from "constructs";
+import { IGrantable, PolicyConditions, PolicyStatement, policyDocument } from "./iam";
+
+export interface ServiceRoleProps {
+  /** The role's name (at most 64 characters). */
+  readonly roleName: string;
+  /** The AWS service that assumes the role, e.g. `codebuild.amazonaws.com`. */
+  readonly servicePrincipal: string;
+  /**
+   * Conditions on the trust policy, to stop the service acting for someone
+   * else (confused deputy), e.g. `aws:SourceAccount`.
+   * @default - none
+   */
+  readonly trustConditions?: PolicyConditions;
+  /** @default - none */
+  readonly description?: string;
+}
+
+/**
+ * An IAM role for an AWS service, whose permissions come only from grants.
+ *
+ * The statements live in one inline policy, rendered at synth from what the
+ * grants added, so the plan shows the whole policy, and resources that must
+ * not start before their permissions exist can depend on `policy`.
+ */
+export class ServiceRole extends Construct implements IGrantable {
+  readonly role: IamRole;
+  /** The inline policy holding every granted statement. */
+  readonly policy: IamRolePolicy;
+  private readonly statements: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    super(scope, id);
+    this.role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: props.description,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: props.servicePrincipal },
+            Action: "sts:AssumeRole",
+            ...(props.trustConditions ? { Condition: props.trustConditions } : {}),
+          },
+        ],
+      }),
+    });
+    this.policy = new IamRolePolicy(this, "policy", {
+      name: "granted",
+      role: this.role.id,
+      policy: Lazy.stringValue({ produce: () => JSON.stringify(this.document()) }),
+    });
+  }
+
+  get roleArn(): string {
+    return this.role.arn;
+  }
+
+  get roleName(): string {
+    return this.role.name;
+  }
+
+  addToPrincipalPolicy(statement: PolicyStatement): void {
+    if (!/^[A-Za-z0-9]+$/.test(statement.sid)) {
+      throw new Error(`${this.node.path}: statement id "${statement.sid}" must be letters and digits only (IAM rule)`);
+    }
+    const existing = this.statements.find((s) => s.sid === statement.sid);
+    if (existing) {
+      // Two grants may both need e.g. ECR login: the same statement twice is one statement.
+      if (JSON.stringify(existing) === JSON.stringify(statement)) return;
+      throw new Error(`${this.node.path}: statement id "${statement.sid}" is already used; IAM needs unique ids`);
+    }
+    if (statement.actions.some((action) => action.includes("*"))) {
+      throw new Error(`${this.node.path}: statement "${statement.sid}" has a wildcard action; name each action`);
+    }
+    this.statements.push(statement);
+  }
+
+  /** The inline policy as granted so far. */
+  document(): Record<string, unknown> {
+    return policyDocument(this.statements);
+  }
+}

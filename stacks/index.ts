@@ -1,0 +1,2 @@
+export * from "./docker-pull-stack";
+export * from "./retained";

@@ -1,0 +1,30 @@
+import { TerraformStack } from "cdktf";
+
+/** A resource's Terraform address: `<type>.<name>`. */
+export interface ResourceAddress {
+  readonly type: string;
+  readonly name: string;
+}
+
+/**
+ * Resources that hold what users rely on (stored credentials). Their
+ * addresses are pinned, so refactoring the construct tree never replaces
+ * them, and a stack that no longer needs them can name them in `removed`.
+ */
+export const RETAINED = {
+  dockerHubUsername: { type: "aws_ssm_parameter", name: "dockerhub_username" },
+  dockerHubToken: { type: "aws_ssm_parameter", name: "dockerhub_token" },
+} as const satisfies Record<string, ResourceAddress>;
+
+/**
+ * Emits `removed { lifecycle { destroy = false } }` for each address: when
+ * the config stops creating these resources, Terraform forgets them and
+ * leaves them in AWS instead of destroying them. For an address that was
+ * never in state this is a no-op.
+ */
+export function retain(stack: TerraformStack, addresses: readonly ResourceAddress[]): void {
+  stack.addOverride(
+    "removed",
+    addresses.map((address) => ({ from: `${address.type}.${address.name}`, lifecycle: { destroy: false } })),
+  );
+}
