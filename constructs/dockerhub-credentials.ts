@@ -65,7 +65,8 @@ export class DockerHubCredentials extends Construct {
     this.tokenParameterName = `${props.parameterPrefix}/token`;
     this.usernameParameterArn = formatArn(this, { service: "ssm", resource: `parameter${this.usernameParameterName}` });
     this.tokenParameterArn = formatArn(this, { service: "ssm", resource: `parameter${this.tokenParameterName}` });
-    const lifecycle = { preventDestroy: (props.removalPolicy ?? DockerHubCredentials.DEFAULT_REMOVAL_POLICY) === "retain" };
+    const retain = (props.removalPolicy ?? DockerHubCredentials.DEFAULT_REMOVAL_POLICY) === "retain";
+    const lifecycle = retain ? { preventDestroy: true } : undefined;
 
     this.usernameParameter = new SsmParameter(this, "username", {
       name: this.usernameParameterName,

@@ -5,5 +5,6 @@
  * Only for strings without cdktf tokens (those must stay interpolations).
  */
 export function terraformLiteral(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // Replacement functions, because "$$" in a replacement string means "$".
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }

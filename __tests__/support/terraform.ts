@@ -167,14 +167,32 @@ let initLock: Promise<unknown> = Promise.resolve();
  * Writes the offline copy of `stackJson` to a fresh directory, then runs
  * init, validate, plan and show. `variables` become TF_VAR_* for the plan.
  */
+export interface PlanOptions {
+  /** Terraform variables, passed as TF_VAR_* (as CI would). */
+  readonly variables?: Record<string, string>;
+  /** Resources to put in the state before planning, as if a deploy had created them. */
+  readonly existing?: readonly ExistingResource[];
+}
+
+/** A resource instance in a hand-written state: what a real deploy would have recorded. */
+export interface ExistingResource {
+  readonly type: string;
+  readonly name: string;
+  readonly attributes: Record<string, unknown>;
+  /** Attributes Terraform marked sensitive when it recorded them (from the schema and from sensitive inputs). */
+  readonly sensitive?: readonly string[];
+}
+
 export async function planOffline(
   terraform: Terraform,
   name: string,
   stackJson: Record<string, unknown>,
-  variables: Record<string, string> = {},
+  options: PlanOptions = {},
 ): Promise<PlanResult> {
+  const variables = options.variables ?? {};
   const dir = fs.mkdtempSync(path.join(WORK_ROOT, `${name}-`));
   fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(offlineCopy(stackJson), null, 2));
+  if (options.existing) fs.writeFileSync(path.join(dir, "terraform.tfstate"), JSON.stringify(stateWith(options.existing), null, 2));
   const tf = async (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
     try {
       const { stdout, stderr } = await run(terraform.binary, args, {
@@ -185,18 +203,52 @@ export async function planOffline(
       return stdout + stderr;
     } catch (error) {
       const failure = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`terraform ${args[0]} failed for ${name} in ${dir}:\n${failure.stderr || failure.stdout || failure.message}`);
+      // Terraform quotes whole source lines; a buildspec is one very long line.
+      const text = (failure.stderr || failure.stdout || failure.message)
+        .split("\n")
+        .map((line) => (line.length > 240 ? `${line.slice(0, 240)}...` : line))
+        .join("\n");
+      throw new Error(`terraform ${args[0]} failed for ${name} in ${dir}:\n${text}`);
     }
   };
-  // The plugin cache is not safe for concurrent installs: one init at a time.
-  const init = initLock.then(() => tf(["init", "-input=false", "-no-color", "-backend=true"]));
-  initLock = init.catch(() => undefined);
-  let output = await init;
-  output += await tf(["validate", "-no-color"]);
-  const tfVars = Object.fromEntries(Object.entries(variables).map(([key, value]) => [`TF_VAR_${key}`, value]));
-  output += await tf(["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=plan.bin"], tfVars);
-  const shown = await tf(["show", "-json", "plan.bin"]);
-  return { dir, plan: JSON.parse(shown) as PlanJson, output: output + shown };
+  try {
+    // The plugin cache is not safe for concurrent installs: one init at a time.
+    const init = initLock.then(() => tf(["init", "-input=false", "-no-color"]));
+    initLock = init.catch(() => undefined);
+    let output = await init;
+    output += await tf(["validate", "-no-color"]);
+    const tfVars = Object.fromEntries(Object.entries(variables).map(([key, value]) => [`TF_VAR_${key}`, value]));
+    output += await tf(["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=plan.bin"], tfVars);
+    const shown = await tf(["show", "-json", "plan.bin"]);
+    return { dir, plan: JSON.parse(shown) as PlanJson, output: output + shown };
+  } catch (error) {
+    if (process.env.KEEP_TERRAFORM_DIRS !== "1") fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function stateWith(resources: readonly ExistingResource[]): Record<string, unknown> {
+  return {
+    version: 4,
+    terraform_version: "1.11.0",
+    serial: 1,
+    lineage: "4f1f6d3c-0000-4000-8000-offline00test",
+    outputs: {},
+    resources: resources.map((resource) => ({
+      mode: "managed",
+      type: resource.type,
+      name: resource.name,
+      provider: `provider["registry.terraform.io/${PROVIDER.namespace}/${PROVIDER.type}"]`,
+      instances: [
+        {
+          schema_version: 0,
+          attributes: resource.attributes,
+          sensitive_attributes: (resource.sensitive ?? []).map((attribute) => [{ type: "get_attr", value: attribute }]),
+        },
+      ],
+    })),
+    check_results: null,
+  };
 }
 
 /** Removes plan directories (they hold the provider links, not the provider). */

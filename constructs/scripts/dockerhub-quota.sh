@@ -23,7 +23,7 @@ else
   auth=$(curl --silent --show-error --fail --max-time 10 "$auth_url")
 fi || { echo "WARNING: Docker Hub quota check skipped: auth.docker.io did not answer." >&2; exit 0; }
 
-bearer=$(printf '%s' "$auth" | jq -r '.token // empty')
+bearer=$(printf '%s' "$auth" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
 headers=$(printf 'header = "Authorization: Bearer %s"\n' "$bearer" |
   curl --silent --show-error --fail --max-time 10 --head --config - "$manifest_url") ||
   { echo "WARNING: Docker Hub quota check skipped: registry-1.docker.io did not answer." >&2; exit 0; }

@@ -1,0 +1,320 @@
+/** Each construct on its own, through cdktf's matchers: what it creates and what its grants allow. */
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
+import { CodebuildWebhook } from "@cdktf/provider-aws/lib/codebuild-webhook";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { Construct } from "constructs";
+import {
+  AwsEnvironments,
+  DockerBuildProject,
+  DockerHubCredentials,
+  formatArn,
+  ImageRepository,
+  PolicyStatement,
+  ServiceRole,
+  terraformLiteral,
+} from "../constructs";
+import { StandIns } from "./support/stand-ins";
+
+const ENV = { accountId: "123456789012", region: "eu-west-1" };
+const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11";
+
+/** Synthesizes whatever `build` adds to a stack that has an AWS environment. */
+function synth(build: (scope: Construct) => void): string {
+  return Testing.synthScope((scope) => {
+    AwsEnvironments.use(scope, ENV);
+    build(scope);
+  });
+}
+
+/** A grantee that just collects statements. */
+class Recorder implements Pick<ServiceRole, "addToPrincipalPolicy"> {
+  readonly statements: PolicyStatement[] = [];
+  addToPrincipalPolicy(statement: PolicyStatement): void {
+    this.statements.push(statement);
+  }
+}
+
+function policyOf(json: string): { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[] {
+  const [policy] = Object.values(JSON.parse(json).resource.aws_iam_role_policy) as { policy: string }[];
+  return JSON.parse(policy.policy).Statement;
+}
+
+describe("AwsEnvironments and formatArn", () => {
+  test("ARNs use the partition of the region", () => {
+    const app = Testing.app();
+    for (const [region, expected] of [
+      ["eu-west-1", "arn:aws:ssm:eu-west-1:123456789012:parameter/x"],
+      ["cn-north-1", "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x"],
+      ["us-gov-west-1", "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/x"],
+    ]) {
+      const stack = new TerraformStack(app, region);
+      AwsEnvironments.use(stack, { accountId: "123456789012", region });
+      expect(formatArn(stack, { service: "ssm", resource: "parameter/x" })).toBe(expected);
+    }
+  });
+
+  test("a construct outside a stack with an environment gets a clear error", () => {
+    const stack = new TerraformStack(Testing.app(), "bare");
+    expect(() => new ImageRepository(stack, "repo", { repositoryName: "x" })).toThrow(
+      /no AWS environment is set\. Call AwsEnvironments.use\(stack, \{ accountId, region \}\)/,
+    );
+  });
+});
+
+describe("DockerHubCredentials", () => {
+  test("two SecureString parameters; the token write-only, written once, from the given ephemeral value", () => {
+    const json = synth((scope) => {
+      const token = new TerraformVariable(scope, "t", { type: "string", sensitive: true });
+      new DockerHubCredentials(scope, "hub", { parameterPrefix: "/team/dev/dockerhub", username: "someone", initialToken: token.stringValue });
+    });
+    expect(json).toHaveResourceWithProperties(SsmParameter, {
+      name: "/team/dev/dockerhub/username",
+      type: "SecureString",
+      value: "someone",
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(json).toHaveResourceWithProperties(SsmParameter, {
+      name: "/team/dev/dockerhub/token",
+      type: "SecureString",
+      value_wo: '${coalesce(var.t, "UNSET")}',
+      value_wo_version: 1,
+      lifecycle: { prevent_destroy: true },
+    });
+    const token = Object.values(JSON.parse(json).resource.aws_ssm_parameter).find((p) => (p as { name: string }).name.endsWith("/token"));
+    expect(token).not.toHaveProperty("value");
+    expect(token).not.toHaveProperty("description");
+  });
+
+  test("without a username or token, the parameters hold the UNSET marker the build checks for", () => {
+    const json = synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p" }));
+    expect(json).toHaveResourceWithProperties(SsmParameter, { name: "/p/username", value: DockerHubCredentials.UNSET });
+    expect(json).toHaveResourceWithProperties(SsmParameter, { name: "/p/token", value_wo: DockerHubCredentials.UNSET });
+  });
+
+  test('removalPolicy "destroy" drops prevent_destroy; a customer key is used for both', () => {
+    const json = synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p", kmsKeyArn: KEY, removalPolicy: "destroy" }));
+    const parameters = Object.values(JSON.parse(json).resource.aws_ssm_parameter) as Record<string, unknown>[];
+    expect(parameters).toHaveLength(2);
+    for (const parameter of parameters) {
+      expect(parameter.key_id).toBe(KEY);
+      expect(parameter).not.toHaveProperty("lifecycle");
+    }
+  });
+
+  test("grantRead: ssm:GetParameters on exactly the two parameters; no KMS statement with the AWS managed key", () => {
+    const grantee = new Recorder();
+    synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p" }).grantRead(grantee));
+    expect(grantee.statements).toEqual([
+      {
+        sid: "ReadDockerHubCredentials",
+        actions: ["ssm:GetParameters"],
+        resources: ["arn:aws:ssm:eu-west-1:123456789012:parameter/p/username", "arn:aws:ssm:eu-west-1:123456789012:parameter/p/token"],
+      },
+    ]);
+  });
+
+  test("grantRead with a customer key: kms:Decrypt through SSM only, for these parameters only", () => {
+    const grantee = new Recorder();
+    synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p", kmsKeyArn: KEY }).grantRead(grantee));
+    expect(grantee.statements[1]).toEqual({
+      sid: "DecryptDockerHubCredentials",
+      actions: ["kms:Decrypt"],
+      resources: [KEY],
+      conditions: {
+        StringEquals: {
+          "kms:ViaService": "ssm.eu-west-1.amazonaws.com",
+          "kms:EncryptionContext:PARAMETER_ARN": [
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/p/username",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/p/token",
+          ],
+        },
+      },
+    });
+  });
+
+  describe("setTokenCommand, run with a stand-in aws", () => {
+    const token = "dckr_pat_CANARY0123456789abcdefXYZ";
+    let standIns: StandIns;
+    let command: string;
+    beforeEach(() => {
+      standIns = new StandIns(["aws"]);
+      synth((scope) => {
+        command = new DockerHubCredentials(scope, "hub", { parameterPrefix: "/team/dev/dockerhub", kmsKeyArn: KEY }).setTokenCommand();
+      });
+    });
+    afterEach(() => standIns.remove());
+
+    test("stores the token read from stdin, passing it to aws on stdin, never as an argument", () => {
+      const result = standIns.bash(command, {}, `${token}\n`);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain("Stored in /team/dev/dockerhub/token.");
+      const [call] = standIns.calls();
+      expect(call.args).toEqual([
+        "ssm", "put-parameter", "--region", "eu-west-1", "--name", "/team/dev/dockerhub/token",
+        "--type", "SecureString", "--key-id", KEY, "--overwrite", "--value", "file:///dev/stdin",
+      ]);
+      expect(call.stdin).toBe(token);
+      expect(result.stdout + result.stderr).not.toContain(token);
+    });
+
+    test("refuses an empty token: nothing is stored", () => {
+      const result = standIns.bash(command, {}, "\n");
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("No token given; nothing stored.");
+      expect(standIns.calls()).toEqual([]);
+    });
+
+    test("a failed aws call is a failed command", () => {
+      expect(standIns.bash(command, { STAND_IN_FAIL: "aws" }, token).status).not.toBe(0);
+    });
+  });
+});
+
+describe("ImageRepository", () => {
+  test("scanned, immutable, never force-deleted, with a lifecycle policy; grantPush is push to this repository only", () => {
+    const grantee = new Recorder();
+    const json = synth((scope) => new ImageRepository(scope, "images", { repositoryName: "team-dev" }).grantPush(grantee));
+    expect(json).toHaveResourceWithProperties(EcrRepository, {
+      name: "team-dev",
+      image_tag_mutability: "IMMUTABLE",
+      force_delete: false,
+      image_scanning_configuration: { scan_on_push: true },
+      encryption_configuration: [{ encryption_type: "AES256" }],
+    });
+    expect(grantee.statements).toEqual([
+      { sid: "EcrLogin", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
+      expect.objectContaining({ sid: "PushToImageRepository", resources: ["arn:aws:ecr:eu-west-1:123456789012:repository/team-dev"] }),
+    ]);
+  });
+});
+
+describe("ServiceRole", () => {
+  const role = (scope: Construct) => new ServiceRole(scope, "role", { roleName: "r", servicePrincipal: "codebuild.amazonaws.com" });
+
+  test.each<[string, PolicyStatement, RegExp]>([
+    ["a wildcard action", { sid: "Bad", actions: ["ecr:*"], resources: ["*"] }, /wildcard action/],
+    ["a statement id IAM refuses", { sid: "no-dashes", actions: ["s3:GetObject"], resources: ["*"] }, /letters and digits only/],
+  ])("refuses %s", (_what, statement, message) => {
+    synth((scope) => expect(() => role(scope).addToPrincipalPolicy(statement)).toThrow(message));
+  });
+
+  test("the same statement granted twice is one statement; a different one under the same id is an error", () => {
+    const json = synth((scope) => {
+      const r = role(scope);
+      const statement = { sid: "EcrLogin", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] };
+      r.addToPrincipalPolicy(statement);
+      r.addToPrincipalPolicy({ ...statement });
+      expect(() => r.addToPrincipalPolicy({ ...statement, resources: ["arn:aws:ecr:*"] })).toThrow(/already used/);
+    });
+    expect(policyOf(json)).toHaveLength(1);
+  });
+});
+
+describe("DockerBuildProject", () => {
+  const project = (scope: Construct, props: Partial<ConstructorParameters<typeof DockerBuildProject>[2]> = {}) =>
+    new DockerBuildProject(scope, "build", { projectName: "team-dev", ...props });
+
+  test("privileged, curated image, logs with retention, depends on its role policy; the role only writes its own logs", () => {
+    const json = synth((scope) => project(scope));
+    // cdktf's jest matcher compares nested values exactly: objectContaining makes them partial.
+    expect(json).toHaveResourceWithProperties(CodebuildProject, {
+      name: "team-dev",
+      build_timeout: DockerBuildProject.DEFAULT_TIMEOUT_MINUTES,
+      artifacts: { type: "CODEPIPELINE" },
+      environment: {
+        image: DockerBuildProject.DEFAULT_IMAGE,
+        compute_type: "BUILD_GENERAL1_SMALL",
+        type: "LINUX_CONTAINER",
+        privileged_mode: true,
+        image_pull_credentials_type: "CODEBUILD",
+        environment_variable: [],
+      },
+      logs_config: {
+        cloudwatch_logs: { group_name: "/aws/codebuild/team-dev", status: "ENABLED" },
+        s3_logs: { status: "DISABLED" },
+      },
+    });
+    const [codebuild] = Object.values(JSON.parse(json).resource.aws_codebuild_project) as { depends_on: string[] }[];
+    expect(codebuild.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\./)]));
+    expect(json).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/codebuild/team-dev", retention_in_days: 30 });
+    expect(json).toHaveResourceWithProperties(IamRole, { name: "team-dev-build" });
+    expect(policyOf(json)).toEqual([
+      {
+        Sid: "WriteOwnBuildLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [
+          "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/codebuild/team-dev",
+          "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/codebuild/team-dev:*",
+        ],
+      },
+    ]);
+    expect(json).not.toHaveResource(CodebuildWebhook);
+  });
+
+  test("credentials are mapped in as PARAMETER_STORE variables and granted; the repository as plain variables", () => {
+    const json = synth((scope) => {
+      const credentials = new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p" });
+      const repository = new ImageRepository(scope, "images", { repositoryName: "team-dev" });
+      project(scope, { dockerHubCredentials: credentials, imageRepository: repository });
+    });
+    expect(json).toHaveResourceWithProperties(CodebuildProject, {
+      environment: expect.objectContaining({
+        environment_variable: [
+          { name: "DOCKERHUB_USERNAME", type: "PARAMETER_STORE", value: "/p/username" },
+          { name: "DOCKERHUB_TOKEN", type: "PARAMETER_STORE", value: "/p/token" },
+          { name: "DOCKERHUB_USERNAME_PARAMETER", type: "PLAINTEXT", value: "/p/username" },
+          { name: "DOCKERHUB_TOKEN_PARAMETER", type: "PLAINTEXT", value: "/p/token" },
+          { name: "ECR_REGISTRY", type: "PLAINTEXT", value: "123456789012.dkr.ecr.eu-west-1.amazonaws.com" },
+          { name: "IMAGE_REPOSITORY_URI", type: "PLAINTEXT", value: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team-dev" },
+        ],
+      }),
+    });
+    expect(policyOf(json).map((s) => s.Sid)).toEqual(["WriteOwnBuildLogs", "ReadDockerHubCredentials", "EcrLogin", "PushToImageRepository"]);
+  });
+
+  test("the buildspec is escaped for Terraform: the shell's ${...} is not an interpolation", () => {
+    const json = synth((scope) => project(scope, { buildSpec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "${HOME:-x} %{ y }"\n' }));
+    expect(json).toHaveResourceWithProperties(CodebuildProject, {
+      source: { type: "CODEPIPELINE", buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "$${HOME:-x} %%{ y }"\n' },
+    });
+    expect(terraformLiteral("a ${b} %{c} $d")).toBe("a $${b} %%{c} $d");
+  });
+
+  test("a Git source: clone depth, no artifacts, a webhook", () => {
+    const json = synth((scope) =>
+      project(scope, { source: { type: "GITLAB", location: "https://gitlab.com/o/r.git", cloneDepth: 0 } }),
+    );
+    expect(json).toHaveResourceWithProperties(CodebuildProject, {
+      artifacts: { type: "NO_ARTIFACTS" },
+      source: expect.objectContaining({ type: "GITLAB", location: "https://gitlab.com/o/r.git", git_clone_depth: 0 }),
+    });
+    expect(json).toHaveResourceWithProperties(CodebuildWebhook, {
+      build_type: "BUILD",
+      filter_group: [{ filter: [{ type: "EVENT", pattern: "PUSH" }, { type: "HEAD_REF", pattern: "^refs/heads/(main)$" }] }],
+      project_name: expect.stringMatching(/^\$\{aws_codebuild_project\..*\.name\}$/),
+    });
+  });
+
+  test("a disabled webhook is not created", () => {
+    const json = synth((scope) =>
+      project(scope, { source: { type: "GITHUB", location: "https://github.com/o/r.git", webhook: { enabled: false } } }),
+    );
+    expect(json).not.toHaveResource(CodebuildWebhook);
+  });
+
+  test("an ARM image runs in an ARM container; a given role is used instead of a new one", () => {
+    const json = synth((scope) => {
+      const role = new ServiceRole(scope, "shared", { roleName: "shared-builds", servicePrincipal: "codebuild.amazonaws.com" });
+      project(scope, { image: "aws/codebuild/amazonlinux-aarch64-standard:3.0", role });
+    });
+    expect(json).toHaveResourceWithProperties(CodebuildProject, { environment: expect.objectContaining({ type: "ARM_CONTAINER" }) });
+    expect(Object.keys(JSON.parse(json).resource.aws_iam_role)).toHaveLength(1);
+    expect(json).toHaveResourceWithProperties(IamRolePolicy, {});
+  });
+});

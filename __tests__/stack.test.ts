@@ -1,0 +1,76 @@
+/** The stack: provider, backend, variable and outputs from an environment, and the addresses that must never move. */
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { TerraformStack, Testing } from "cdktf";
+import { retain, RETAINED } from "../stacks";
+import { environmentFrom, merge, readShipped, synthStack, synthStackJson } from "./support/environments";
+
+const prod = environmentFrom(readShipped("prod"), "prod");
+
+test("the provider deploys only into the environment's account, in its region, tagging everything", () => {
+  expect(synthStack(prod)).toHaveProviderWithProperties(AwsProvider, {
+    region: "us-east-1",
+    allowed_account_ids: ["222222222222"],
+    default_tags: [{ tags: { environment: "prod", project: "docker-builds", "managed-by": "cdktf", "cost-center": "platform" } }],
+  });
+});
+
+test("state stays local for now, in the project root, one file per environment", () => {
+  const json = synthStackJson(prod) as { terraform: { backend: unknown } };
+  expect(json.terraform.backend).toEqual({ local: { path: prod.state.path } });
+  expect(prod.state.path).toMatch(/\/terraform\.prod\.tfstate$/);
+});
+
+test("dockerhub_token is an ephemeral, sensitive, optional variable: plans never need it", () => {
+  const json = synthStackJson(prod) as { variable: Record<string, unknown> };
+  expect(json.variable.dockerhub_token).toEqual({
+    type: "string",
+    ephemeral: true,
+    sensitive: true,
+    nullable: true,
+    default: null,
+    description: expect.stringMatching(/Read only when the token parameter is created/),
+  });
+});
+
+test("the outputs: parameter names, project, repository, and the exact command that sets the token", () => {
+  const json = synthStackJson(prod) as { output: Record<string, { value: string; description: string }> };
+  expect(Object.keys(json.output).sort()).toEqual([
+    "build_role_arn",
+    "codebuild_project_name",
+    "dockerhub_set_token_command",
+    "dockerhub_token_parameter",
+    "dockerhub_username_parameter",
+    "image_repository_url",
+  ]);
+  for (const output of Object.values(json.output)) expect(output.description).not.toBe("");
+  expect(json.output.dockerhub_token_parameter.value).toBe("/docker-builds/prod/dockerhub/token");
+  expect(json.output.codebuild_project_name.value).toBe("docker-builds-prod");
+  expect(json.output.image_repository_url.value).toBe("222222222222.dkr.ecr.us-east-1.amazonaws.com/docker-builds-prod");
+  expect(json.output.dockerhub_set_token_command.value).toContain(
+    "--key-id arn:aws:kms:us-east-1:222222222222:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11",
+  );
+});
+
+test("the credentials' addresses are pinned, whatever the construct tree looks like", () => {
+  const json = synthStackJson(prod) as { resource: { aws_ssm_parameter: Record<string, unknown> } };
+  expect(Object.keys(json.resource.aws_ssm_parameter).sort()).toEqual(
+    [RETAINED.dockerHubToken.name, RETAINED.dockerHubUsername.name].sort(),
+  );
+  expect(synthStack(prod)).toHaveResourceWithProperties(SsmParameter, { lifecycle: { prevent_destroy: true } });
+});
+
+test("retain() forgets instead of destroying: removed blocks with destroy = false", () => {
+  const stack = new TerraformStack(Testing.app(), "s");
+  retain(stack, [RETAINED.dockerHubUsername, RETAINED.dockerHubToken]);
+  expect(JSON.parse(Testing.synth(stack)).removed).toEqual([
+    { from: "aws_ssm_parameter.dockerhub_username", lifecycle: { destroy: false } },
+    { from: "aws_ssm_parameter.dockerhub_token", lifecycle: { destroy: false } },
+  ]);
+});
+
+test("no removed blocks while the credentials are in use, nor when the user chose to destroy them", () => {
+  expect(synthStackJson(prod)).not.toHaveProperty("removed");
+  const destroyable = environmentFrom(merge(readShipped("prod"), { dockerHub: { removalPolicy: "destroy" } }), "prod");
+  expect(synthStackJson(destroyable)).not.toHaveProperty("removed");
+});

@@ -1,0 +1,85 @@
+/**
+ * Stand-in `docker`, `aws` and `curl` commands, so the build's real shell
+ * scripts run here in bash. Each stand-in records its arguments and what it
+ * read on stdin, and answers like the real command would.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export interface Call {
+  readonly command: string;
+  readonly args: string[];
+  /** What the command read on stdin (only where the real one reads it). */
+  readonly stdin: string;
+}
+
+/** The stand-in: one Node script, installed under each command's name. */
+const STAND_IN = `#!/usr/bin/env node
+const fs = require("fs");
+const path = require("path");
+const command = path.basename(process.argv[1]);
+const args = process.argv.slice(2);
+const readsStdin =
+  (command === "docker" && args.includes("--password-stdin")) ||
+  (command === "curl" && args.includes("--config") && args[args.indexOf("--config") + 1] === "-") ||
+  (command === "aws" && args.includes("file:///dev/stdin"));
+const stdin = readsStdin ? fs.readFileSync(0, "utf8") : "";
+fs.appendFileSync(process.env.STAND_IN_LOG, JSON.stringify({ command, args, stdin }) + "\\n");
+const fail = (process.env.STAND_IN_FAIL || "").split(",").filter(Boolean);
+if (fail.includes(command + " " + args[0]) || fail.includes(command)) {
+  process.stderr.write(command + ": simulated failure\\n");
+  process.exit(7);
+}
+const out = (text) => process.stdout.write(text);
+if (command === "docker" && args[0] === "login") out("Login Succeeded\\n");
+if (command === "aws" && args[0] === "ecr" && args[1] === "get-login-password") out("ecr-password-from-aws\\n");
+if (command === "curl" && args.some((a) => a.startsWith("https://auth.docker.io/"))) out('{"token":"registry.jwt.value","expires_in":300}');
+if (command === "curl" && args.includes("--head")) {
+  out(process.env.STAND_IN_HEADERS ??
+    "HTTP/1.1 200 OK\\r\\nratelimit-limit: 100;w=21600\\r\\nratelimit-remaining: 76;w=21600\\r\\ndocker-ratelimit-source: 203.0.113.7\\r\\n\\r\\n");
+}
+`;
+
+export class StandIns {
+  readonly dir: string;
+  private readonly log: string;
+
+  constructor(commands: readonly string[] = ["docker", "aws", "curl"]) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "stand-ins-"));
+    fs.mkdirSync(path.join(this.dir, "bin"));
+    for (const command of commands) {
+      fs.writeFileSync(path.join(this.dir, "bin", command), STAND_IN, { mode: 0o755 });
+    }
+    this.log = path.join(this.dir, "calls.jsonl");
+    fs.writeFileSync(this.log, "");
+  }
+
+  /** Runs a bash script with the stand-ins first on PATH. */
+  bash(script: string, env: Record<string, string> = {}, input?: string): { status: number; stdout: string; stderr: string } {
+    const result = spawnSync("bash", ["-c", script], {
+      env: {
+        PATH: `${path.join(this.dir, "bin")}:${process.env.PATH}`,
+        HOME: this.dir,
+        STAND_IN_LOG: this.log,
+        ...env,
+      },
+      input: input ?? "",
+      encoding: "utf8",
+    });
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  calls(): Call[] {
+    return fs
+      .readFileSync(this.log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Call);
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
