@@ -1,19 +1,16 @@
 /**
  * The app: one stack per environments/<name>.json. Invalid files stop the
  * synth before anything is written, with every problem listed.
- * The context key "environments" (cdktf.json, or CDKTF_CONTEXT_JSON) picks another folder.
+ * The context key "environments" (CDKTF_CONTEXT_JSON) picks another folder.
  */
 import { App } from "cdktf";
 import { ConfigError, loadEnvironments } from "./config";
-import { DockerPullStack } from "./stacks";
+import { synthesizeEnvironments } from "./stacks";
 
 try {
   const app = new App();
   const directory = (app.node.tryGetContext("environments") as string | undefined) ?? "environments";
-  for (const environment of loadEnvironments({ projectRoot: __dirname, directory })) {
-    new DockerPullStack(app, environment);
-  }
-  app.synth();
+  synthesizeEnvironments(app, loadEnvironments({ projectRoot: __dirname, directory }));
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

@@ -40,6 +40,14 @@ test("writes cdktf.out/stacks/<env>/cdk.tf.json for every environment file, and 
   expect(Object.keys(manifest.stacks).sort()).toEqual(shippedEnvironmentNames());
 });
 
+test("like cdktf synth, a synth removes the folder of a stack whose file is gone", () => {
+  const outdir = path.join(tmp, "out");
+  fs.mkdirSync(path.join(outdir, "stacks", "deleted-env"), { recursive: true });
+  fs.writeFileSync(path.join(outdir, "stacks", "deleted-env", "cdk.tf.json"), "{}");
+  expect(runApp(outdir).status).toBe(0);
+  expect(stacksIn(outdir)).toEqual(shippedEnvironmentNames());
+});
+
 test("two synths of the same config are byte-identical", () => {
   runApp(path.join(tmp, "a"));
   runApp(path.join(tmp, "b"));

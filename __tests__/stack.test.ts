@@ -60,9 +60,10 @@ test("the credentials' addresses are pinned, whatever the construct tree looks l
   expect(synthStack(prod)).toHaveResourceWithProperties(SsmParameter, { lifecycle: { prevent_destroy: true } });
 });
 
-test("retain() forgets instead of destroying: removed blocks with destroy = false", () => {
+test("retain() forgets instead of destroying: removed blocks with destroy = false, accumulated over calls", () => {
   const stack = new TerraformStack(Testing.app(), "s");
-  retain(stack, [RETAINED.dockerHubUsername, RETAINED.dockerHubToken]);
+  retain(stack, [RETAINED.dockerHubUsername]);
+  retain(stack, [RETAINED.dockerHubToken]);
   expect(JSON.parse(Testing.synth(stack)).removed).toEqual([
     { from: "aws_ssm_parameter.dockerhub_username", lifecycle: { destroy: false } },
     { from: "aws_ssm_parameter.dockerhub_token", lifecycle: { destroy: false } },

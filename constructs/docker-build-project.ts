@@ -101,11 +101,10 @@ export class DockerBuildProject extends Construct {
 
   constructor(scope: Construct, id: string, props: DockerBuildProjectProps) {
     super(scope, id);
-    const { region } = AwsEnvironments.of(this);
+    const { accountId, region } = AwsEnvironments.of(this);
     const source = props.source ?? { type: "CODEPIPELINE" };
     this.projectName = props.projectName;
     this.projectArn = formatArn(this, { service: "codebuild", resource: `project/${props.projectName}` });
-    const { accountId } = AwsEnvironments.of(this);
 
     this.role =
       props.role ??

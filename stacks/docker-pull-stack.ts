@@ -18,8 +18,8 @@ export class DockerPullStack extends TerraformStack {
   readonly credentials?: DockerHubCredentials;
   readonly imageRepository?: ImageRepository;
 
-  constructor(scope: Construct, readonly environment: Environment) {
-    super(scope, environment.name);
+  constructor(scope: Construct, id: string, readonly environment: Environment) {
+    super(scope, id);
     AwsEnvironments.use(this, { accountId: environment.accountId, region: environment.region });
 
     new AwsProvider(this, "aws", {

@@ -1,2 +1,3 @@
+export * from "./app";
 export * from "./docker-pull-stack";
 export * from "./retained";

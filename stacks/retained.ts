@@ -23,8 +23,13 @@ export const RETAINED = {
  * never in state this is a no-op.
  */
 export function retain(stack: TerraformStack, addresses: readonly ResourceAddress[]): void {
+  const all = [...(retained.get(stack) ?? []), ...addresses];
+  retained.set(stack, all);
+  // One override holds every block: a second override of "removed" would replace the first.
   stack.addOverride(
     "removed",
-    addresses.map((address) => ({ from: `${address.type}.${address.name}`, lifecycle: { destroy: false } })),
+    all.map((address) => ({ from: `${address.type}.${address.name}`, lifecycle: { destroy: false } })),
   );
 }
+
+const retained = new WeakMap<TerraformStack, ResourceAddress[]>();

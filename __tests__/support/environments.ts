@@ -37,7 +37,7 @@ export function environmentFrom(raw: unknown, name = "test"): Environment {
 /** Synthesizes the stack for `environment`; returns its Terraform JSON as a string (for cdktf matchers). */
 export function synthStack(environment: Environment): string {
   const app = Testing.app();
-  return Testing.synth(new DockerPullStack(app, environment));
+  return Testing.synth(new DockerPullStack(app, environment.name, environment));
 }
 
 /** Same, parsed. */
