@@ -1,6 +1,8 @@
 import type { EnvironmentFile, Strategy } from "./schema";
 
 type Build = EnvironmentFile["build"];
+type Network = EnvironmentFile["network"];
+type NewVpc = Extract<Network, { vpc: "new" }>;
 
 /**
  * One validated environment, with every default and derived name filled in.
@@ -31,6 +33,8 @@ export interface Environment {
     readonly buildspec?: string;
     readonly imageRepository: Build["imageRepository"] & { readonly name: string };
   };
+  /** Where builds run (strategy fixed-ip): a new VPC, with its zones filled in, or an existing one. */
+  readonly network: (NewVpc & { readonly availabilityZones: readonly string[] }) | Extract<Network, { vpc: "existing" }>;
 }
 
 /** Whether the environment uses `strategy` (alone or combined). */

@@ -10,6 +10,7 @@ import { closest, distance } from "fastest-levenshtein";
 import { parse as parseJson, ParseError, printParseErrorCode } from "jsonc-parser";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { defaultAvailabilityZones } from "../constructs/aws-environment";
 import type { Environment } from "./environment";
 import { ConfigError, Problem } from "./problems";
 import { findSecrets } from "./secrets";
@@ -118,13 +119,15 @@ export function validateEnvironment(raw: unknown, context: ValidationContext): V
   return problems.length > 0 || !environment ? { problems } : { problems, environment };
 }
 
+type Reporter = (keys: readonly PathKey[], message: string, received?: { value: unknown }) => void;
+
 /** Fills in derived defaults and checks what the schema cannot see alone. */
 function resolveEnvironment(
   name: string,
   file: string,
   config: EnvironmentFile,
   projectRoot: string,
-  report: (keys: readonly PathKey[], message: string, received?: { value: unknown }) => void,
+  report: Reporter,
 ): Environment | undefined {
   const base = `${config.project}-${name}`;
 
@@ -151,6 +154,7 @@ function resolveEnvironment(
     report(["build", "buildspecFile"], 'missing (required when build.source.type is "NO_SOURCE"): the default buildspec builds the Dockerfile of the source');
   }
 
+  const network = resolveNetwork(config, report);
   const { buildspecFile: _file, ...build } = config.build;
   return {
     name,
@@ -171,7 +175,39 @@ function resolveEnvironment(
       ...(buildspec === undefined ? {} : { buildspec }),
       imageRepository: { ...build.imageRepository, name: build.imageRepository.name ?? base },
     },
+    network,
   };
+}
+
+/** Zones belong to the region; one Elastic IP per NAT gateway; no subnet twice. */
+function resolveNetwork(config: EnvironmentFile, report: Reporter): Environment["network"] {
+  const network = config.network;
+  if (network.vpc === "existing") {
+    network.privateSubnetIds.forEach((id, index) => {
+      if (network.privateSubnetIds.indexOf(id) !== index) report(["network", "privateSubnetIds", index], "listed twice", { value: id });
+    });
+    return network;
+  }
+  const zones = network.availabilityZones ?? defaultAvailabilityZones(config.region);
+  network.availabilityZones?.forEach((zone, index) => {
+    const where: PathKey[] = ["network", "availabilityZones", index];
+    if (!new RegExp(`^${config.region}[a-z]$`).test(zone)) {
+      report(where, `not a zone of ${config.region}, the environment's region (expected ${config.region}a, ${config.region}b, ...)`, { value: zone });
+    } else if (zones.indexOf(zone) !== index) {
+      report(where, "listed twice", { value: zone });
+    }
+  });
+  const natCount = network.natGateways === "single" ? 1 : zones.length;
+  const allocationIds = network.elasticIps.allocationIds;
+  if (allocationIds && allocationIds.length !== natCount) {
+    report(
+      ["network", "elasticIps", "allocationIds"],
+      `${allocationIds.length} allocation ids for ${natCount} NAT gateway${natCount === 1 ? "" : "s"} ` +
+        `(natGateways "${network.natGateways}" with ${zones.length} zone${zones.length === 1 ? "" : "s"}): give exactly one per NAT gateway`,
+      { value: allocationIds },
+    );
+  }
+  return { ...network, availabilityZones: zones };
 }
 
 /** One strategy or a list of them, as a list in the order of STRATEGIES (the schema refused duplicates). */

@@ -8,8 +8,10 @@
  */
 import { z } from "zod";
 import { KNOWN_REGIONS } from "../constructs/aws-environment";
+import { isPrivate, parseCidr } from "../constructs/cidr";
 import { DockerBuildProject } from "../constructs/docker-build-project";
 import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
+import { EgressNetwork } from "../constructs/egress-network";
 import { ImageRepository } from "../constructs/image-repository";
 
 /** The ways out of Docker Hub's anonymous pull limit; see the README. */
@@ -17,7 +19,7 @@ export const STRATEGIES = ["authenticated", "fixed-ip", "mirror"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Strategies this version can build. The others are refused at synth, never half-built. */
-export const IMPLEMENTED_STRATEGIES: readonly Strategy[] = ["authenticated"];
+export const IMPLEMENTED_STRATEGIES: readonly Strategy[] = ["authenticated", "fixed-ip"];
 
 /** Where each not-yet-built strategy is tracked. */
 const PLANNED: Partial<Record<Strategy, string>> = { "fixed-ip": "issue #3", mirror: "issue #4" };
@@ -219,6 +221,90 @@ const dockerHub = z
   })
   .prefault({});
 
+const cidrBlock = z.string({ error: "expected a CIDR block such as 10.42.0.0/16" }).superRefine((text, context) => {
+  try {
+    const cidr = parseCidr(text);
+    if (!isPrivate(cidr)) {
+      context.addIssue({ code: "custom", input: text, message: "must be private (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)" });
+    } else if (cidr.prefix < 16 || cidr.prefix > 24) {
+      context.addIssue({
+        code: "custom",
+        input: text,
+        message: "the prefix must be /16 to /24 (AWS allows /16 at most; the subnet layout needs /24 at least)",
+      });
+    }
+  } catch (error) {
+    context.addIssue({ code: "custom", input: text, message: (error as Error).message });
+  }
+});
+
+const egressPorts = z
+  .union([z.literal("all"), z.array(integer(1, 65535)).min(1)], {
+    error: 'expected "all" or a non-empty list of TCP ports (1 to 65535)',
+  })
+  .default("all")
+  .describe('Where builds may connect: "all", or a list of TCP ports such as [443, 80]. Default: "all".');
+
+const NEW_VPC = z
+  .strictObject({
+    vpc: z.literal("new").default("new").describe('"new": the stack creates the VPC (the default).'),
+    cidr: cidrBlock
+      .default(EgressNetwork.DEFAULT_CIDR)
+      .describe(`The VPC's private CIDR block, /16 to /24. Default: "${EgressNetwork.DEFAULT_CIDR}".`),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { error: "expected a zone name such as eu-west-1a" }))
+      .min(1, { error: "expected 1 to 6 zones" })
+      .max(EgressNetwork.MAX_AVAILABILITY_ZONES, { error: "expected 1 to 6 zones" })
+      .optional()
+      .describe(
+        "Zones for one private and one public subnet each. Default: the region's a and b zones (a and c in " +
+          "ap-northeast-1, b and c in us-west-1); check yours with aws ec2 describe-availability-zones.",
+      ),
+    natGateways: oneOf(["single", "per-az"])
+      .default("single")
+      .describe('"single": one NAT gateway (~$36.50/month with its IP, plus $0.045/GB). "per-az": one per zone, survives a zone outage (that times the zones). Default: "single".'),
+    elasticIps: z
+      .strictObject({
+        allocationIds: z
+          .array(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, { error: "expected an allocation id such as eipalloc-0123456789abcdef0" }))
+          .min(1)
+          .optional()
+          .describe("Existing Elastic IPs (already allow-listed somewhere), one per NAT gateway. Default: new ones."),
+        removalPolicy: oneOf(["retain", "destroy"])
+          .default("retain")
+          .describe('"retain": Elastic IPs the stack creates carry prevent_destroy and are forgotten, never released, when the config stops using them. "destroy": a config change may release them. Default: "retain".'),
+      })
+      .prefault({})
+      .describe("The egress addresses."),
+    egressPorts,
+    endpoints: z
+      .strictObject({
+        s3: z.boolean().default(true).describe("S3 gateway endpoint: free; ECR image layers come from S3. Default: true."),
+        ecr: z.boolean().default(false).describe("ECR api and dkr interface endpoints (~$14.60/month per zone). Default: false."),
+        logs: z.boolean().default(false).describe("CloudWatch Logs interface endpoint (~$7.30/month per zone). Default: false."),
+      })
+      .prefault({})
+      .describe("VPC endpoints that keep build traffic off the NAT gateway."),
+  })
+  .describe("A new VPC: private subnets behind NAT gateways with Elastic IPs.");
+
+const EXISTING_VPC = z
+  .strictObject({
+    vpc: z.literal("existing").describe('"existing": builds attach to a VPC you already have.'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: "expected a VPC id such as vpc-0123456789abcdef0" }),
+    privateSubnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "expected a subnet id such as subnet-0123456789abcdef0" }))
+      .min(1, { error: "expected at least one private subnet" })
+      .max(16)
+      .describe("Private subnets whose default route already goes to a NAT gateway with a fixed address."),
+    egressPorts,
+  })
+  .describe("Your own VPC: the stack only attaches CodeBuild to it.");
+
+const network = z
+  .discriminatedUnion("vpc", [NEW_VPC, EXISTING_VPC], { error: 'expected "vpc" to be "new" or "existing"' })
+  .prefault({});
+
 const state = z
   .discriminatedUnion(
     "backend",
@@ -289,6 +375,7 @@ export const EnvironmentFileSchema = z
     state: state.describe('Where Terraform keeps this environment\'s state. Default: { "backend": "local" }.'),
     dockerHub: dockerHub.describe("Docker Hub credentials, kept in SSM Parameter Store (strategy authenticated)."),
     build: build.describe("The CodeBuild project that builds your images."),
+    network: network.describe("Where builds run and leave from (strategy fixed-ip)."),
   })
   .describe("One environment of the Docker Hub pull-limit project: environments/<name>.json becomes the stack <name>.");
 

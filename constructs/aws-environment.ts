@@ -65,6 +65,17 @@ export const KNOWN_REGIONS: readonly string[] = [
   "us-west-2",
 ];
 
+/**
+ * Two zones to use when config names none. Zone names map to different
+ * physical zones per account, and a few names do not exist in every account
+ * (ap-northeast-1b, us-west-1a for newer accounts): list yours with
+ * `aws ec2 describe-availability-zones` and set them in config.
+ */
+export function defaultAvailabilityZones(region: string): string[] {
+  const letters: Record<string, [string, string]> = { "ap-northeast-1": ["a", "c"], "us-west-1": ["b", "c"] };
+  return (letters[region] ?? ["a", "b"]).map((letter) => `${region}${letter}`);
+}
+
 const CONTEXT_KEY = "docker-pulls:aws-environment";
 
 /** Where a construct tree deploys: set once on a stack, read by every construct below it. */

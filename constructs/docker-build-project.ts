@@ -4,6 +4,10 @@ import {
   CodebuildProjectEnvironmentEnvironmentVariable,
 } from "@cdktf/provider-aws/lib/codebuild-project";
 import { CodebuildWebhook, CodebuildWebhookFilterGroup } from "@cdktf/provider-aws/lib/codebuild-webhook";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { dockerBuildSpec, renderBuildSpec } from "./buildspec";
@@ -44,6 +48,18 @@ export interface GitSource {
 
 export type BuildSource = CodePipelineSource | NoSource | GitSource;
 
+/** Where builds run when they must leave through known addresses (strategy fixed-ip). */
+export interface BuildVpc {
+  readonly vpcId: string;
+  /**
+   * Private subnets only: CodeBuild's network interfaces get no public
+   * address, so each subnet's default route must go to a NAT gateway.
+   */
+  readonly subnetIds: readonly string[];
+  /** TCP ports builds may connect to. @default - all traffic */
+  readonly egressPorts?: readonly number[];
+}
+
 export interface DockerBuildProjectProps {
   /** CodeBuild project name; also names the log group and, by default, the role. */
   readonly projectName: string;
@@ -77,6 +93,13 @@ export interface DockerBuildProjectProps {
   readonly dockerHubCredentials?: DockerHubCredentials;
   /** Where the built image is pushed; the role can push there only. @default - the image is built, not pushed */
   readonly imageRepository?: ImageRepository;
+  /**
+   * Run builds in these private subnets, behind a security group with no
+   * ingress. The role gets the network-interface permissions CodeBuild needs,
+   * for these subnets only.
+   * @default - no VPC: CodeBuild's shared egress addresses
+   */
+  readonly vpc?: BuildVpc;
 }
 
 /**
@@ -98,6 +121,8 @@ export class DockerBuildProject extends Construct {
   /** The effective buildspec (YAML). */
   readonly buildSpec: string;
   readonly webhook?: CodebuildWebhook;
+  /** The builds' security group, when they run in a VPC. */
+  readonly securityGroup?: SecurityGroup;
 
   constructor(scope: Construct, id: string, props: DockerBuildProjectProps) {
     super(scope, id);
@@ -150,6 +175,11 @@ export class DockerBuildProject extends Construct {
     if (source.type === "CODEPIPELINE" && source.artifactBucket) {
       this.grantArtifactBucket(source.artifactBucket);
     }
+    const policies: ITerraformDependable[] = [this.role.policy];
+    if (props.vpc) {
+      this.securityGroup = this.buildSecurityGroup(props.vpc);
+      policies.push(this.grantNetworkInterfaces(props.vpc.subnetIds));
+    }
 
     this.buildSpec =
       props.buildSpec ??
@@ -182,8 +212,13 @@ export class DockerBuildProject extends Construct {
         cloudwatchLogs: { status: "ENABLED", groupName: logGroupName },
         s3Logs: { status: "DISABLED" },
       },
-      // The role's policy must exist before CodeBuild first uses the role.
-      dependsOn: [this.role.policy, this.logGroup],
+      vpcConfig: props.vpc && {
+        vpcId: props.vpc.vpcId,
+        subnets: [...props.vpc.subnetIds],
+        securityGroupIds: [this.securityGroup!.id],
+      },
+      // The role's policies must exist before CodeBuild first uses the role.
+      dependsOn: [...policies, this.logGroup],
     });
 
     if (source.type !== "CODEPIPELINE" && source.type !== "NO_SOURCE" && (source.webhook?.enabled ?? true)) {
@@ -193,6 +228,77 @@ export class DockerBuildProject extends Construct {
         filterGroup: webhookFilterGroups(source.webhook?.branches ?? ["main"], source.webhook?.events ?? ["PUSH"]),
       });
     }
+  }
+
+  /**
+   * No ingress; egress to everything, or to the given TCP ports. Rules are
+   * separate resources (the provider removes AWS's default allow-all egress
+   * rule from a new group).
+   */
+  private buildSecurityGroup(vpc: BuildVpc): SecurityGroup {
+    const group = new SecurityGroup(this, "security-group", {
+      name: `${this.projectName}-build`,
+      description: `CodeBuild ${this.projectName}: no ingress`,
+      vpcId: vpc.vpcId,
+    });
+    if (vpc.egressPorts) {
+      for (const port of vpc.egressPorts) {
+        new VpcSecurityGroupEgressRule(this, `egress-tcp-${port}`, {
+          securityGroupId: group.id,
+          description: `TCP ${port} to anywhere`,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: "0.0.0.0/0",
+        });
+      }
+    } else {
+      new VpcSecurityGroupEgressRule(this, "egress-all", {
+        securityGroupId: group.id,
+        description: "All traffic to anywhere",
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+      });
+    }
+    return group;
+  }
+
+  /**
+   * What CodeBuild does with the role to attach builds to the VPC. Only the
+   * Describe calls need `*` (they support no resource type); creating and
+   * authorizing interfaces is limited to the build subnets. These statements
+   * get a policy of their own: the ids of subnets the same deploy creates are
+   * unknown at plan time, and the role's main policy should stay readable there.
+   */
+  private grantNetworkInterfaces(subnetIds: readonly string[]): IamRolePolicy {
+    const ec2 = (resource: string) => formatArn(this, { service: "ec2", resource });
+    const subnetArns = subnetIds.map((id) => ec2(`subnet/${id}`));
+    const describe = {
+      sid: "DescribeBuildNetwork",
+      actions: [
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+      ],
+      resources: ["*"],
+    };
+    // The security group needs no pinning: an interface's group must be in the subnet's VPC anyway.
+    const manage = {
+      sid: "ManageBuildNetworkInterfaces",
+      actions: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
+      resources: [ec2("network-interface/*"), ...subnetArns, ec2("security-group/*")],
+    };
+    const authorize = {
+      sid: "AuthorizeCodeBuildNetworkInterfaces",
+      actions: ["ec2:CreateNetworkInterfacePermission"],
+      resources: [ec2("network-interface/*")],
+      conditions: {
+        StringEquals: { "ec2:Subnet": subnetArns, "ec2:AuthorizedService": "codebuild.amazonaws.com" },
+      },
+    };
+    return this.role.addPolicy("network-policy", "build-network-interfaces", [describe, manage, authorize]);
   }
 
   private grantArtifactBucket(bucket: string): void {

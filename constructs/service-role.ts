@@ -65,19 +65,33 @@ export class ServiceRole extends Construct implements IGrantable {
   }
 
   addToPrincipalPolicy(statement: PolicyStatement): void {
-    if (!/^[A-Za-z0-9]+$/.test(statement.sid)) {
-      throw new Error(`${this.node.path}: statement id "${statement.sid}" must be letters and digits only (IAM rule)`);
-    }
+    this.check(statement);
     const existing = this.statements.find((s) => s.sid === statement.sid);
     if (existing) {
       // Two grants may both need e.g. ECR login: the same statement twice is one statement.
       if (JSON.stringify(existing) === JSON.stringify(statement)) return;
       throw new Error(`${this.node.path}: statement id "${statement.sid}" is already used; IAM needs unique ids`);
     }
+    this.statements.push(statement);
+  }
+
+  /**
+   * A separate inline policy, for statements that name resources whose ids
+   * exist only after apply (subnets the same deploy creates): kept apart, the
+   * main policy stays known, and readable, in the plan.
+   */
+  addPolicy(id: string, name: string, statements: readonly PolicyStatement[]): IamRolePolicy {
+    statements.forEach((statement) => this.check(statement));
+    return new IamRolePolicy(this, id, { name, role: this.role.id, policy: JSON.stringify(policyDocument(statements)) });
+  }
+
+  private check(statement: PolicyStatement): void {
+    if (!/^[A-Za-z0-9]+$/.test(statement.sid)) {
+      throw new Error(`${this.node.path}: statement id "${statement.sid}" must be letters and digits only (IAM rule)`);
+    }
     if (statement.actions.some((action) => action.includes("*"))) {
       throw new Error(`${this.node.path}: statement "${statement.sid}" has a wildcard action; name each action`);
     }
-    this.statements.push(statement);
   }
 
   /** The inline policy as granted so far. */

@@ -3,8 +3,9 @@ import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from
 import { Construct } from "constructs";
 import { Environment, uses } from "../config/environment";
 import { AwsEnvironments } from "../constructs/aws-environment";
-import { DockerBuildProject } from "../constructs/docker-build-project";
+import { BuildVpc, DockerBuildProject } from "../constructs/docker-build-project";
 import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
+import { EgressNetwork, InterfaceEndpoint } from "../constructs/egress-network";
 import { ImageRepository } from "../constructs/image-repository";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import { retain, RETAINED } from "./retained";
@@ -17,6 +18,7 @@ export class DockerPullStack extends TerraformStack {
   readonly build: DockerBuildProject;
   readonly credentials?: DockerHubCredentials;
   readonly imageRepository?: ImageRepository;
+  readonly network?: EgressNetwork;
 
   constructor(scope: Construct, id: string, readonly environment: Environment) {
     super(scope, id);
@@ -57,6 +59,12 @@ export class DockerPullStack extends TerraformStack {
       retain(this, [RETAINED.dockerHubUsername, RETAINED.dockerHubToken]);
     }
 
+    let buildVpc: BuildVpc | undefined;
+    if (uses(environment, "fixed-ip")) {
+      ({ network: this.network, vpc: buildVpc } = this.fixedIpNetwork(environment));
+    }
+    this.retainUnusedElasticIps(environment);
+
     const { imageRepository: repository } = environment.build;
     if (repository.create) {
       this.imageRepository = new ImageRepository(this, "images", {
@@ -78,9 +86,48 @@ export class DockerPullStack extends TerraformStack {
       logRetentionDays: environment.build.logRetentionDays,
       dockerHubCredentials: this.credentials,
       imageRepository: this.imageRepository,
+      vpc: buildVpc,
     });
 
     this.outputs();
+  }
+
+  /** A new VPC behind NAT gateways with Elastic IPs, or the user's own private subnets. */
+  private fixedIpNetwork(environment: Environment): { network?: EgressNetwork; vpc: BuildVpc } {
+    const network = environment.network;
+    const egressPorts = network.egressPorts === "all" ? undefined : network.egressPorts;
+    if (network.vpc === "existing") {
+      return { vpc: { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, egressPorts } };
+    }
+    const endpoints: InterfaceEndpoint[] = [
+      ...(network.endpoints.ecr ? (["ecr.api", "ecr.dkr"] as const) : []),
+      ...(network.endpoints.logs ? (["logs"] as const) : []),
+    ];
+    const created = new EgressNetwork(this, "network", {
+      cidr: network.cidr,
+      availabilityZones: network.availabilityZones,
+      natGateways: network.natGateways,
+      elasticIpAllocationIds: network.elasticIps.allocationIds,
+      elasticIpRemovalPolicy: network.elasticIps.removalPolicy,
+      s3GatewayEndpoint: network.endpoints.s3,
+      interfaceEndpoints: endpoints,
+      // Pinned addresses: a refactor of the construct tree must never replace an allow-listed IP.
+      elasticIpLogicalId: (zoneIndex) => RETAINED.egressIp(zoneIndex).name,
+    });
+    return { network: created, vpc: { vpcId: created.vpcId, subnetIds: created.privateSubnetIds, egressPorts } };
+  }
+
+  /**
+   * Elastic IPs a previous config may have created and this one does not
+   * (another strategy, fewer NAT gateways, addresses of your own): forgotten,
+   * never released, unless the user chose "destroy".
+   */
+  private retainUnusedElasticIps(environment: Environment): void {
+    const network = environment.network;
+    if (network.vpc === "new" && network.elasticIps.removalPolicy === "destroy") return;
+    const inUse = this.network?.elasticIps.length ?? 0;
+    const unused = Array.from({ length: EgressNetwork.MAX_AVAILABILITY_ZONES }, (_, i) => i).filter((i) => i >= inUse);
+    retain(this, unused.map(RETAINED.egressIp));
   }
 
   private outputs(): void {
@@ -89,6 +136,27 @@ export class DockerPullStack extends TerraformStack {
     output("build_role_arn", this.build.role.roleArn, "The build's service role.");
     if (this.imageRepository) {
       output("image_repository_url", this.imageRepository.repositoryUrl, "Where the build pushes its images.");
+    }
+    if (this.network) {
+      new TerraformOutput(this, "egress_public_ips", {
+        value: this.network.egressIps,
+        description: "The addresses builds reach the internet from: allow-list these.",
+      });
+      new TerraformOutput(this, "vpc_id", { value: this.network.vpcId, description: "The builds' VPC." });
+      new TerraformOutput(this, "private_subnet_ids", {
+        value: this.network.privateSubnetIds,
+        description: "The private subnets builds run in.",
+      });
+      new TerraformOutput(this, "nat_gateway_ids", {
+        value: this.network.natGateways.map((nat) => nat.id),
+        description: "The NAT gateways builds leave through.",
+      });
+    } else if (uses(this.environment, "fixed-ip") && this.environment.network.vpc === "existing") {
+      output("vpc_id", this.environment.network.vpcId, "The builds' VPC (yours).");
+      new TerraformOutput(this, "private_subnet_ids", {
+        value: this.environment.network.privateSubnetIds,
+        description: "The private subnets builds run in (yours).",
+      });
     }
     if (this.credentials) {
       output("dockerhub_username_parameter", this.credentials.usernameParameterName, "SSM parameter holding the Docker Hub username.");

@@ -7,14 +7,17 @@ export interface ResourceAddress {
 }
 
 /**
- * Resources that hold what users rely on (stored credentials). Their
+ * Resources that hold what users rely on (stored credentials, allow-listed
+ * addresses). Their
  * addresses are pinned, so refactoring the construct tree never replaces
  * them, and a stack that no longer needs them can name them in `removed`.
  */
 export const RETAINED = {
   dockerHubUsername: { type: "aws_ssm_parameter", name: "dockerhub_username" },
   dockerHubToken: { type: "aws_ssm_parameter", name: "dockerhub_token" },
-} as const satisfies Record<string, ResourceAddress>;
+  /** The Elastic IP of the NAT gateway in zone `index` (zone 0 for a single NAT gateway). */
+  egressIp: (index: number): ResourceAddress => ({ type: "aws_eip", name: `egress_ip_${index}` }),
+} as const;
 
 /**
  * Emits `removed { lifecycle { destroy = false } }` for each address: when

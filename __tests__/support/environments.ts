@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { ConfigError, Environment, validateEnvironment } from "../../config";
+import { ConfigError, Environment, EnvironmentFileSchema, IMPLEMENTED_STRATEGIES, validateEnvironment } from "../../config";
 import { DockerPullStack } from "../../stacks";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -59,3 +59,9 @@ export function merge(base: Record<string, unknown>, patch: Record<string, unkno
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
+
+/** The top-level fields, as "allowed here:" lists them. */
+export const TOP_LEVEL_FIELDS = Object.keys(EnvironmentFileSchema.shape).sort().join(", ");
+
+/** What "not implemented yet" says is available. */
+export const AVAILABLE_NOW = IMPLEMENTED_STRATEGIES.map((s) => `"${s}"`).join(", ");

@@ -163,15 +163,19 @@ export interface PlanJson {
 
 let initLock: Promise<unknown> = Promise.resolve();
 
-/**
- * Writes the offline copy of `stackJson` to a fresh directory, then runs
- * init, validate, plan and show. `variables` become TF_VAR_* for the plan.
- */
 export interface PlanOptions {
   /** Terraform variables, passed as TF_VAR_* (as CI would). */
   readonly variables?: Record<string, string>;
   /** Resources to put in the state before planning, as if a deploy had created them. */
   readonly existing?: readonly ExistingResource[];
+  /** Plan a destroy (`terraform plan -destroy`). @default false */
+  readonly destroy?: boolean;
+  /**
+   * Run `terraform validate` first. `plan` validates too; the separate step
+   * (about 2 s) is for the shipped environments, as users run it.
+   * @default false
+   */
+  readonly validate?: boolean;
 }
 
 /** A resource instance in a hand-written state: what a real deploy would have recorded. */
@@ -183,6 +187,10 @@ export interface ExistingResource {
   readonly sensitive?: readonly string[];
 }
 
+/**
+ * Writes the offline copy of `stackJson` to a fresh directory, then runs
+ * init, (validate,) plan and show.
+ */
 export async function planOffline(
   terraform: Terraform,
   name: string,
@@ -216,9 +224,10 @@ export async function planOffline(
     const init = initLock.then(() => tf(["init", "-input=false", "-no-color"]));
     initLock = init.catch(() => undefined);
     let output = await init;
-    output += await tf(["validate", "-no-color"]);
+    if (options.validate) output += await tf(["validate", "-no-color"]);
     const tfVars = Object.fromEntries(Object.entries(variables).map(([key, value]) => [`TF_VAR_${key}`, value]));
-    output += await tf(["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=plan.bin"], tfVars);
+    const mode = options.destroy ? ["-destroy"] : [];
+    output += await tf(["plan", ...mode, "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=plan.bin"], tfVars);
     const shown = await tf(["show", "-json", "plan.bin"]);
     return { dir, plan: JSON.parse(shown) as PlanJson, output: output + shown };
   } catch (error) {

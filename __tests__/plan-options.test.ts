@@ -1,0 +1,80 @@
+/** The build options, each planned by the real provider. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { environmentFrom, merge, PROJECT_ROOT, readShipped, synthStackJson } from "./support/environments";
+import { afterOf, cleanUpPlansAfterAll, describeWithTerraform, list, PLAN_TIMEOUT, rolePolicy, startPlan } from "./support/plans";
+import { PlanJson } from "./support/terraform";
+
+cleanUpPlansAfterAll();
+
+describeWithTerraform("the options, each planned by the real provider", () => {
+  const variants: [string, Record<string, unknown>][] = [
+    ["a GitHub source with a webhook on pushes and pull requests", {
+      build: {
+        source: {
+          type: "GITHUB",
+          location: "https://github.com/example/app.git",
+          webhook: { branches: ["main", "release/1.x"], events: ["PUSH", "PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED"] },
+        },
+      },
+    }],
+    ["no source, your own buildspec, no image repository", {
+      build: { source: { type: "NO_SOURCE" }, buildspecFile: "__tests__/fixtures/buildspec.yml", imageRepository: { create: false } },
+    }],
+    ["a CodePipeline artifact bucket, mutable tags, destroyable credentials", {
+      build: { source: { type: "CODEPIPELINE", artifactBucket: "example-pipeline-artifacts" }, imageRepository: { tagMutability: "MUTABLE" } },
+      dockerHub: { removalPolicy: "destroy" },
+    }],
+  ];
+  const planned = variants.map(([, patch]) =>
+    startPlan("variant", synthStackJson(environmentFrom(merge(readShipped("dev"), patch), "dev"))),
+  );
+  const plans = new Map<string, PlanJson>();
+  beforeAll(async () => {
+    (await Promise.all(planned)).forEach((result, index) => plans.set(variants[index][0], result.plan));
+  }, PLAN_TIMEOUT);
+
+  test("every variant plans cleanly", () => {
+    for (const [, plan] of plans) expect(plan.errored).toBe(false);
+  });
+
+  test("the webhook: pushes filtered on the pushed branch, pull requests on their target branch", () => {
+    const [webhook] = afterOf(plans.get(variants[0][0])!, "aws_codebuild_webhook");
+    // Filter groups are a set: order does not matter.
+    expect(webhook.filter_group).toHaveLength(2);
+    expect(webhook.filter_group).toEqual(expect.arrayContaining([
+      {
+        filter: [
+          { type: "EVENT", pattern: "PUSH", exclude_matched_pattern: false },
+          { type: "HEAD_REF", pattern: "^refs/heads/(main|release/1\\.x)$", exclude_matched_pattern: false },
+        ],
+      },
+      {
+        filter: [
+          { type: "EVENT", pattern: "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED", exclude_matched_pattern: false },
+          { type: "BASE_REF", pattern: "^refs/heads/(main|release/1\\.x)$", exclude_matched_pattern: false },
+        ],
+      },
+    ]));
+    const [project] = afterOf(plans.get(variants[0][0])!, "aws_codebuild_project");
+    expect(project.source).toEqual([
+      expect.objectContaining({ type: "GITHUB", location: "https://github.com/example/app.git", git_clone_depth: 1 }),
+    ]);
+  });
+
+  test("your own buildspec goes in verbatim; without a repository the role cannot push anywhere", () => {
+    const plan = plans.get(variants[1][0])!;
+    const [project] = afterOf(plan, "aws_codebuild_project");
+    const [source] = project.source as Record<string, unknown>[];
+    expect(source.buildspec).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "__tests__/fixtures/buildspec.yml"), "utf8"));
+    expect(afterOf(plan, "aws_ecr_repository")).toHaveLength(0);
+    expect(rolePolicy(plan).flatMap((s) => list(s.Action)).filter((a) => a.startsWith("ecr:"))).toEqual([]);
+  });
+
+  test("the artifact bucket is readable and writable by the role, object ARNs only", () => {
+    const statements = rolePolicy(plans.get(variants[2][0])!);
+    expect(statements.find((s) => s.Sid === "PipelineArtifacts")?.Resource).toBe("arn:aws:s3:::example-pipeline-artifacts/*");
+    const parameters = afterOf(plans.get(variants[2][0])!, "aws_ssm_parameter");
+    expect(parameters).toHaveLength(2);
+  });
+});
