@@ -8,5 +8,6 @@ module.exports = {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
+  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
   testTimeout: 30000,
 };

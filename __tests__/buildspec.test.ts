@@ -99,7 +99,7 @@ describe("the generated buildspec", () => {
       "Docker Hub quota for the Docker Hub account exampleteam: 76 of 100 pulls left in a 21600 s window (counted for 203.0.113.7).",
     );
     expect(outputs[1]).toContain(`Pushed ${image}`);
-    expect(outputs[2]).toContain(`Logged out of Docker Hub and ${REGISTRY}.`);
+    expect(outputs[2]).toContain(`Logged out of Docker Hub, ${REGISTRY}.`);
   });
 
   test.each([
@@ -161,9 +161,25 @@ describe("the step scripts, one by one", () => {
     expect(standIns.calls()).toHaveLength(2);
   });
 
-  test("ECR login needs its region and registry, and says which is missing", () => {
+  test("ECR login needs a registry, and says so", () => {
     const result = step("ecr-login", { AWS_REGION: "eu-west-1" });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain("ECR_REGISTRY is not set");
+    expect(result.stderr).toContain("neither ECR_REGISTRY nor MIRROR_REGISTRY is set");
+  });
+
+  test("ECR login to the build's registry and another account's mirror, each in its own region, each once", () => {
+    const mirror = "333333333333.dkr.ecr.us-east-1.amazonaws.com";
+    const result = step("ecr-login", { AWS_REGION: "eu-west-1", ECR_REGISTRY: REGISTRY, MIRROR_REGISTRY: mirror });
+    expect(result.status).toBe(0);
+    expect(standIns.calls().map((c) => [c.command, ...c.args].join(" "))).toEqual([
+      "aws ecr get-login-password --region eu-west-1",
+      `docker login --username AWS --password-stdin ${REGISTRY}`,
+      "aws ecr get-login-password --region us-east-1",
+      `docker login --username AWS --password-stdin ${mirror}`,
+    ]);
+    standIns.remove();
+    standIns = new StandIns();
+    step("ecr-login", { AWS_REGION: "eu-west-1", ECR_REGISTRY: REGISTRY, MIRROR_REGISTRY: REGISTRY });
+    expect(standIns.calls()).toHaveLength(2);
   });
 });

@@ -152,7 +152,7 @@ describe("DockerHubCredentials", () => {
     test("stores the token read from stdin, passing it to aws on stdin, never as an argument", () => {
       const result = standIns.bash(command, {}, `${token}\n`);
       expect(result.status).toBe(0);
-      expect(result.stderr).toContain("Stored in /team/dev/dockerhub/token.");
+      expect(result.stderr).toContain("Stored in SSM parameter /team/dev/dockerhub/token.");
       const [call] = standIns.calls();
       expect(call.args).toEqual([
         "ssm", "put-parameter", "--region", "eu-west-1", "--name", "/team/dev/dockerhub/token",

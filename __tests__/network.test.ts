@@ -296,9 +296,10 @@ describe("the stack with fixed-ip", () => {
   });
 
   test("Elastic IPs this config does not create are forgotten, never released, when a config change drops them", () => {
-    expect(removedOf(synthStackJson(prod))).toEqual([1, 2, 3, 4, 5].map((i) => `aws_eip.egress_ip_${i}`));
+    const eips = (json: Record<string, unknown>) => removedOf(json).filter((from) => from.startsWith("aws_eip."));
+    expect(eips(synthStackJson(prod))).toEqual([1, 2, 3, 4, 5].map((i) => `aws_eip.egress_ip_${i}`));
     const authenticatedOnly = environmentFrom({ ...readShipped("prod"), strategy: "authenticated" }, "prod");
-    expect(removedOf(synthStackJson(authenticatedOnly))).toEqual([0, 1, 2, 3, 4, 5].map((i) => `aws_eip.egress_ip_${i}`));
+    expect(eips(synthStackJson(authenticatedOnly))).toEqual([0, 1, 2, 3, 4, 5].map((i) => `aws_eip.egress_ip_${i}`));
   });
 
   test('with removalPolicy "destroy" nothing is retained: releasing is a deliberate step', () => {

@@ -8,11 +8,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Environment, IMPLEMENTED_STRATEGIES, loadEnvironments, Strategy, uses } from "../config";
+import { Environment, loadEnvironments, STRATEGIES, Strategy, uses } from "../config";
 import { dockerBuildSpec, DockerHubCredentials, renderBuildSpec } from "../constructs";
 import { RETAINED } from "../stacks";
 import { environmentFrom, PROJECT_ROOT, readShipped, synthStackJson } from "./support/environments";
 import {
+  afterNamed,
   afterOf,
   cleanUpPlansAfterAll,
   ConfigurationGraph,
@@ -35,8 +36,7 @@ interface Case {
 
 /** Each strategy alone, and all of them together. */
 function flips(): Strategy[][] {
-  const singles = IMPLEMENTED_STRATEGIES.map((s) => [s]);
-  return IMPLEMENTED_STRATEGIES.length > 1 ? [...singles, [...IMPLEMENTED_STRATEGIES]] : singles;
+  return [...STRATEGIES.map((s) => [s]), [...STRATEGIES]];
 }
 
 describeWithTerraform("every shipped environment and every flip of its strategy, planned offline by the real AWS provider", () => {
@@ -69,6 +69,10 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
   }, PLAN_TIMEOUT);
 
   const each = test.each(cases.map((c) => [c.label, c] as const));
+  // The build project, its role and their policies, picked by name: the mirror's sync job has its own.
+  const buildProject = (c: Case) => afterNamed(c.plan!, "aws_codebuild_project", c.environment.build.projectName);
+  const buildRole = (c: Case) => `${c.environment.build.projectName}-build`;
+  const buildPolicy = (c: Case) => rolePolicy(c.plan!, buildRole(c));
 
   each("%s: validates and plans; a first deploy only creates", (_label, c) => {
     expect(c.plan!.errored).toBe(false);
@@ -78,7 +82,7 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
 
   each("%s: CodeBuild runs privileged on a curated image; the buildspec is exactly the generated YAML", (_label, c) => {
     const { environment } = c;
-    const [project] = afterOf(c.plan!, "aws_codebuild_project");
+    const project = buildProject(c);
     const [buildEnvironment] = project.environment as Record<string, unknown>[];
     expect(buildEnvironment).toMatchObject({
       privileged_mode: true,
@@ -88,15 +92,21 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
     });
     // What Terraform will send after evaluating its templates: escaping must not have mangled the shell.
     const [source] = project.source as Record<string, unknown>[];
-    const expected = dockerBuildSpec({ dockerHubLogin: uses(environment, "authenticated"), pushToEcr: environment.build.imageRepository.create });
+    const expected = dockerBuildSpec({
+      dockerHubLogin: uses(environment, "authenticated"),
+      pushToEcr: environment.build.imageRepository.create,
+      pullFromMirror: uses(environment, "mirror"),
+    });
     expect(source.buildspec).toBe(renderBuildSpec(expected));
-    const [logGroup] = afterOf(c.plan!, "aws_cloudwatch_log_group");
-    expect(logGroup).toMatchObject({ name: `/aws/codebuild/${environment.build.projectName}`, retention_in_days: environment.build.logRetentionDays });
+    const logGroup = afterNamed(c.plan!, "aws_cloudwatch_log_group", `/aws/codebuild/${environment.build.projectName}`);
+    expect(logGroup.retention_in_days).toBe(environment.build.logRetentionDays);
   });
 
-  each("%s: the role's main policy is known at plan time, has no wildcard action, and `*` only where AWS has no resource type", (_label, c) => {
+  each("%s: every role's main policy is known at plan time, has no wildcard action, and `*` only where AWS has no resource type", (_label, c) => {
     const unscoped = ["ecr:GetAuthorizationToken"];
-    for (const statement of rolePolicy(c.plan!)) {
+    const roles = afterOf(c.plan!, "aws_iam_role").map((role) => role.name as string);
+    expect(roles).toContain(buildRole(c));
+    for (const statement of roles.flatMap((role) => rolePolicy(c.plan!, role))) {
       expect(statement.Effect).toBe("Allow");
       for (const action of list(statement.Action)) expect(action).not.toContain("*");
       if (list(statement.Resource).includes("*")) for (const action of list(statement.Action)) expect(unscoped).toContain(action);
@@ -106,12 +116,12 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
   each("%s: logs only to its own group, pushes only to its own repository; only CodeBuild for this project assumes it", (_label, c) => {
     const { environment } = c;
     const arn = (service: string, resource: string) => `arn:aws:${service}:${environment.region}:${environment.accountId}:${resource}`;
-    const bySid = Object.fromEntries(rolePolicy(c.plan!).map((s) => [s.Sid, s]));
+    const bySid = Object.fromEntries(buildPolicy(c).map((s) => [s.Sid, s]));
     const logGroup = arn("logs", `log-group:/aws/codebuild/${environment.build.projectName}`);
     expect(list(bySid.WriteOwnBuildLogs.Resource)).toEqual([logGroup, `${logGroup}:*`]);
     expect(list(bySid.PushToImageRepository.Resource)).toEqual([arn("ecr", `repository/${environment.build.imageRepository.name}`)]);
 
-    const [role] = afterOf(c.plan!, "aws_iam_role");
+    const role = afterNamed(c.plan!, "aws_iam_role", buildRole(c));
     expect(JSON.parse(role.assume_role_policy as string).Statement).toEqual([
       {
         Effect: "Allow",
@@ -121,15 +131,15 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
       },
     ]);
 
-    const [repository] = afterOf(c.plan!, "aws_ecr_repository");
+    const repository = afterNamed(c.plan!, "aws_ecr_repository", environment.build.imageRepository.name);
     expect(repository).toMatchObject({ force_delete: false, image_tag_mutability: "IMMUTABLE", image_scanning_configuration: [{ scan_on_push: true }] });
   });
 
   each("%s: authenticated: SecureString parameters, the token write-only, read by exactly this role", (_label, c) => {
     const { environment } = c;
     const parameters = Object.fromEntries(changesOf(c.plan!, "aws_ssm_parameter").map((change) => [change.name, change.change.after!]));
-    const statements = rolePolicy(c.plan!);
-    const [project] = afterOf(c.plan!, "aws_codebuild_project");
+    const statements = buildPolicy(c);
+    const project = buildProject(c);
     const variables = (project.environment as { environment_variable: { type: string }[] }[])[0].environment_variable;
     if (!uses(environment, "authenticated")) {
       expect(parameters).toEqual({});
@@ -170,13 +180,13 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
 
   each("%s: fixed-ip: every subnet CodeBuild uses routes 0.0.0.0/0 to a NAT gateway whose Elastic IP is in the outputs", (_label, c) => {
     const graph = new ConfigurationGraph(c.plan!);
-    const [project] = graph.ofType("aws_codebuild_project");
+    const project = graph.ofType("aws_codebuild_project").find((p) => graph.constant(p, "name") === c.environment.build.projectName)!;
     const buildSubnets = graph.references(project, ["vpc_config", 0, "subnets"]);
     if (!uses(c.environment, "fixed-ip")) {
       expect(buildSubnets).toEqual([]);
       expect(afterOf(c.plan!, "aws_vpc")).toEqual([]);
-      expect(rolePolicy(c.plan!).flatMap((s) => list(s.Action)).filter((a) => a.startsWith("ec2:"))).toEqual([]);
-      expect(afterOf(c.plan!, "aws_iam_role_policy").map((p) => p.name)).toEqual(["granted"]);
+      expect(buildPolicy(c).flatMap((s) => list(s.Action)).filter((a) => a.startsWith("ec2:"))).toEqual([]);
+      expect(afterOf(c.plan!, "aws_iam_role_policy").map((p) => p.name)).not.toContain("build-network-interfaces");
       return;
     }
     const outputIps = graph.outputReferences("egress_public_ips");
@@ -205,5 +215,105 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
     expect(eips.map((e) => e.name).sort()).toEqual(outputIps.map((a) => a.split(".")[1]).sort());
     const configured = graph.ofType("aws_eip");
     expect(configured.length).toBe(eips.length);
+  });
+
+  each("%s: mirror: builds get REGISTRY_MIRROR and may pull through the mirror's prefixes, and no other repository", (_label, c) => {
+    const { environment } = c;
+    const variables = Object.fromEntries(
+      ((buildProject(c).environment as { environment_variable: { name: string; value: string }[] }[])[0].environment_variable).map((v) => [v.name, v.value]),
+    );
+    const ecrStatements = buildPolicy(c).filter((s) => list(s.Action).some((a) => a.startsWith("ecr:")));
+    const ownRepository = `arn:aws:ecr:${environment.region}:${environment.accountId}:repository/${environment.build.imageRepository.name}`;
+    if (!uses(environment, "mirror")) {
+      expect(variables).not.toHaveProperty("REGISTRY_MIRROR");
+      expect(ecrStatements.flatMap((s) => list(s.Resource))).toEqual(["*", ownRepository]);
+      expect(afterOf(c.plan!, "aws_ecr_pull_through_cache_rule")).toEqual([]);
+      return;
+    }
+    const mirror = environment.mirror;
+    const host = mirror.registry === "shared" ? { accountId: mirror.accountId, region: mirror.region } : { accountId: environment.accountId, region: environment.region };
+    const registry = `${host.accountId}.dkr.ecr.${host.region}.amazonaws.com`;
+    expect(variables.REGISTRY_MIRROR).toBe(`${registry}/${mirror.cachePrefixes.dockerHub}`);
+    expect(variables.MIRROR_REGISTRY).toBe(registry);
+    const prefixArn = (prefix: string) => `arn:aws:ecr:${host.region}:${host.accountId}:repository/${prefix}/*`;
+    const cachePrefixes = [
+      mirror.cachePrefixes.dockerHub,
+      mirror.cachePrefixes.ecrPublic,
+      ...(mirror.registry === "shared" ? mirror.upstreamPrefixes : mirror.upstreams.map((u) => u.prefix)),
+    ];
+    const bySid = Object.fromEntries(ecrStatements.map((s) => [s.Sid, s]));
+    expect(list(bySid.PullThroughMirrorCache.Action).sort()).toEqual(
+      ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:GetDownloadUrlForLayer"],
+    );
+    expect(list(bySid.PullThroughMirrorCache.Resource)).toEqual(cachePrefixes.map(prefixArn));
+    expect(list(bySid.PullPinnedMirrorImages.Resource)).toEqual([prefixArn(mirror.pinnedPrefix)]);
+    // Every ECR grant of the build role names the mirror's prefixes or its own repository; `*` is only ECR login.
+    const allowed = [...cachePrefixes.map(prefixArn), prefixArn(mirror.pinnedPrefix), ownRepository, "*"];
+    for (const resource of ecrStatements.flatMap((s) => list(s.Resource))) expect(allowed).toContain(resource);
+    if (mirror.registry === "shared") {
+      expect(afterOf(c.plan!, "aws_ecr_pull_through_cache_rule")).toEqual([]);
+      expect(afterOf(c.plan!, "aws_secretsmanager_secret")).toEqual([]);
+    }
+  });
+
+  each("%s: own mirror: the Docker Hub rule reads the ecr-pullthroughcache/ secret, templates cover every cache prefix", (_label, c) => {
+    const { environment } = c;
+    const rules = afterOf(c.plan!, "aws_ecr_pull_through_cache_rule");
+    if (!uses(environment, "mirror") || environment.mirror.registry !== "own") {
+      expect(rules).toEqual([]);
+      return;
+    }
+    const mirror = environment.mirror;
+    const graph = new ConfigurationGraph(c.plan!);
+    const dockerHubRule = graph.ofType("aws_ecr_pull_through_cache_rule").find((r) => graph.constant(r, "upstream_registry_url") === "registry-1.docker.io")!;
+    expect(graph.constant(dockerHubRule, "ecr_repository_prefix")).toBe(mirror.cachePrefixes.dockerHub);
+    const [secret] = graph.references(dockerHubRule, ["credential_arn"]);
+    expect(secret).toBe(`${RETAINED.mirrorSecret.type}.${RETAINED.mirrorSecret.name}`);
+    const secretName = afterOf(c.plan!, "aws_secretsmanager_secret")[0].name as string;
+    expect(secretName).toBe(mirror.secretName);
+    expect(secretName.startsWith("ecr-pullthroughcache/")).toBe(true);
+    // The secret's version is write-only: nothing of the token in the plan.
+    expect(afterOf(c.plan!, "aws_secretsmanager_secret_version")).toEqual([
+      expect.objectContaining({ secret_string_wo: null, secret_string_wo_version: 1, version_stages: ["AWSCURRENT", "TERRAFORM_INITIAL"] }),
+    ]);
+    const ecrPublicRule = rules.find((r) => r.upstream_registry_url === "public.ecr.aws")!;
+    expect(ecrPublicRule.credential_arn).toBeNull();
+
+    const templates = afterOf(c.plan!, "aws_ecr_repository_creation_template");
+    expect(templates.map((t) => t.prefix).sort()).toEqual(rules.map((r) => r.ecr_repository_prefix).sort());
+    for (const template of templates) {
+      expect(template.applied_for).toEqual(["PULL_THROUGH_CACHE"]);
+      expect(JSON.parse(template.lifecycle_policy as string).rules).toHaveLength(2);
+    }
+    // Pinned repositories: one per image repository, kept (no force delete).
+    const pinned = afterOf(c.plan!, "aws_ecr_repository").filter((r) => (r.name as string).startsWith(`${mirror.pinnedPrefix}/`));
+    expect(pinned.map((r) => r.name).sort()).toEqual(mirror.pinnedRepositories.map((p) => `${mirror.pinnedPrefix}/${p}`).sort());
+    for (const repository of pinned) expect(repository.force_delete).toBe(false);
+  });
+
+  each("%s: own mirror with images: the schedule starts the sync project, which may push to the pinned repositories only", (_label, c) => {
+    const { environment } = c;
+    const schedules = afterOf(c.plan!, "aws_scheduler_schedule");
+    if (!uses(environment, "mirror") || environment.mirror.registry !== "own" || environment.mirror.images.length === 0) {
+      expect(schedules).toEqual([]);
+      return;
+    }
+    const mirror = environment.mirror;
+    const [schedule] = schedules;
+    const [target] = schedule.target as { arn: string; input: string }[];
+    expect(target.arn).toBe("arn:aws:scheduler:::aws-sdk:codebuild:startBuild");
+    expect(JSON.parse(target.input)).toEqual({ ProjectName: mirror.syncProjectName });
+    const syncProject = afterNamed(c.plan!, "aws_codebuild_project", mirror.syncProjectName);
+    expect((syncProject.source as { type: string }[])[0].type).toBe("NO_SOURCE");
+    const projectArn = `arn:aws:codebuild:${environment.region}:${environment.accountId}:project/${mirror.syncProjectName}`;
+    expect(rolePolicy(c.plan!, `${mirror.syncProjectName}-scheduler`)).toEqual([
+      { Sid: "StartSync", Effect: "Allow", Action: "codebuild:StartBuild", Resource: projectArn },
+    ]);
+    const push = rolePolicy(c.plan!, `${mirror.syncProjectName}-build`).find((s) => s.Sid === "PushPinnedImages")!;
+    expect(list(push.Resource)).toEqual(
+      mirror.pinnedRepositories.map((p) => `arn:aws:ecr:${environment.region}:${environment.accountId}:repository/${mirror.pinnedPrefix}/${p}`),
+    );
+    const [alarm] = afterOf(c.plan!, "aws_cloudwatch_metric_alarm");
+    expect(alarm).toMatchObject({ metric_name: "FailedBuilds", dimensions: { ProjectName: mirror.syncProjectName }, threshold: 1 });
   });
 });

@@ -37,7 +37,7 @@ describeWithTerraform("your own VPC, your own Elastic IPs", () => {
     ]);
     expect(afterOf(plan, "aws_vpc_security_group_ingress_rule")).toEqual([]);
     // Known subnets, so the whole condition is known at plan time.
-    const authorize = rolePolicy(plan, "build-network-interfaces").find((s) => s.Sid === "AuthorizeCodeBuildNetworkInterfaces")!;
+    const authorize = rolePolicy(plan, "docker-builds-dev-build", "build-network-interfaces").find((s) => s.Sid === "AuthorizeCodeBuildNetworkInterfaces")!;
     expect(authorize.Condition).toEqual({
       StringEquals: {
         "ec2:Subnet": SUBNETS.map((id) => `arn:aws:ec2:eu-west-1:111111111111:subnet/${id}`),

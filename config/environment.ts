@@ -3,6 +3,7 @@ import type { EnvironmentFile, Strategy } from "./schema";
 type Build = EnvironmentFile["build"];
 type Network = EnvironmentFile["network"];
 type NewVpc = Extract<Network, { vpc: "new" }>;
+type Mirror = EnvironmentFile["mirror"];
 
 /**
  * One validated environment, with every default and derived name filled in.
@@ -35,6 +36,16 @@ export interface Environment {
   };
   /** Where builds run (strategy fixed-ip): a new VPC, with its zones filled in, or an existing one. */
   readonly network: (NewVpc & { readonly availabilityZones: readonly string[] }) | Extract<Network, { vpc: "existing" }>;
+  /** The mirror (strategy mirror): hosted here, with its derived names, or another account's. */
+  readonly mirror:
+    | (Extract<Mirror, { registry: "own" }> & {
+        /** The Secrets Manager secret the cache and the sync job read Docker Hub credentials from. */
+        readonly secretName: string;
+        readonly syncProjectName: string;
+        /** Pinned repository paths (without the prefix), one per distinct image repository. */
+        readonly pinnedRepositories: readonly string[];
+      })
+    | (Extract<Mirror, { registry: "shared" }> & { readonly region: string });
 }
 
 /** Whether the environment uses `strategy` (alone or combined). */

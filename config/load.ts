@@ -11,6 +11,7 @@ import { parse as parseJson, ParseError, printParseErrorCode } from "jsonc-parse
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { defaultAvailabilityZones } from "../constructs/aws-environment";
+import { repositoryPathOf } from "../constructs/ecr-mirror";
 import type { Environment } from "./environment";
 import { ConfigError, Problem } from "./problems";
 import { findSecrets } from "./secrets";
@@ -87,11 +88,15 @@ export interface ValidationContext {
   readonly projectRoot: string;
 }
 
-/** Validates parsed environment JSON: secrets, schema, then what needs several fields at once. */
+/**
+ * Validates parsed environment JSON: secrets, the schema, then the checks
+ * that need several fields at once. Those run on every field that parsed,
+ * even when others did not, so one run reports every problem.
+ */
 export function validateEnvironment(raw: unknown, context: ValidationContext): Validation {
   const { name, file } = context;
   const problems: Problem[] = [];
-  const report = (keys: readonly PathKey[], message: string, received?: { value: unknown }) =>
+  const report: Reporter = (keys, message, received) =>
     problems.push({ file, path: formatPath(keys), message, ...(received ? { received: received.value } : {}) });
 
   if (!ENVIRONMENT_NAME.test(name)) {
@@ -111,51 +116,124 @@ export function validateEnvironment(raw: unknown, context: ValidationContext): V
         if (!secretPaths.has(formatPath(problem.path))) report(problem.path, problem.message, problem.received);
       }
     }
-    return { problems };
   }
-  if (problems.length > 0) return { problems };
-
-  const environment = resolveEnvironment(name, file, parsed.data, context.projectRoot, report);
-  return problems.length > 0 || !environment ? { problems } : { problems, environment };
+  const buildspec = checkAcrossFields(name, parsed.success ? parsed.data : parseEachField(raw), context.projectRoot, report);
+  if (!parsed.success || problems.length > 0) return { problems };
+  return { problems, environment: resolveEnvironment(name, file, parsed.data, context.projectRoot, buildspec) };
 }
 
 type Reporter = (keys: readonly PathKey[], message: string, received?: { value: unknown }) => void;
 
-/** Fills in derived defaults and checks what the schema cannot see alone. */
-function resolveEnvironment(
-  name: string,
-  file: string,
-  config: EnvironmentFile,
-  projectRoot: string,
-  report: Reporter,
-): Environment | undefined {
-  const base = `${config.project}-${name}`;
+/** Every top-level field that is valid on its own (defaults applied), for checks that need only those. */
+function parseEachField(raw: unknown): Partial<EnvironmentFile> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return {};
+  const fields: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(EnvironmentFileSchema.shape)) {
+    const result = schema.safeParse((raw as Record<string, unknown>)[key]);
+    if (result.success) fields[key] = result.data;
+  }
+  return fields as Partial<EnvironmentFile>;
+}
 
-  // IAM role names are the tightest limit: <project>-<environment>-build, at most 64 characters.
-  const projectName = config.build.projectName ?? base;
-  if (`${projectName}-build`.length > 64) {
+/** Names that must fit IAM, a key in the right region, a buildspec that exists, zones, prefixes. Returns the buildspec read. */
+function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, projectRoot: string, report: Reporter): string | undefined {
+  const { project, region, account, build, dockerHub, network, mirror } = config;
+  const base = project && `${project}-${name}`;
+
+  // IAM role names are the tightest limit: <projectName>-build, at most 64 characters.
+  const projectName = build?.projectName ?? base;
+  if (projectName && `${projectName}-build`.length > 64) {
     report(["build", "projectName"], "too long: the build role is named <projectName>-build, and IAM allows 64 characters", {
       value: projectName,
     });
   }
-
-  if (config.dockerHub.kmsKeyArn && config.dockerHub.kmsKeyArn.split(":")[3] !== config.region) {
-    report(["dockerHub", "kmsKeyArn"], `the key must be in ${config.region}, the environment's region: SSM only encrypts with keys in its own region`, {
-      value: config.dockerHub.kmsKeyArn,
+  if (region && dockerHub?.kmsKeyArn && dockerHub.kmsKeyArn.split(":")[3] !== region) {
+    report(["dockerHub", "kmsKeyArn"], `the key must be in ${region}, the environment's region: SSM only encrypts with keys in its own region`, {
+      value: dockerHub.kmsKeyArn,
     });
   }
-
   let buildspec: string | undefined;
-  if (config.build.buildspecFile) {
-    buildspec = readBuildspec(projectRoot, config.build.buildspecFile, (message) =>
-      report(["build", "buildspecFile"], message, { value: config.build.buildspecFile }),
+  if (build?.buildspecFile) {
+    buildspec = readBuildspec(projectRoot, build.buildspecFile, (message) =>
+      report(["build", "buildspecFile"], message, { value: build.buildspecFile }),
     );
-  } else if (config.build.source.type === "NO_SOURCE") {
+  } else if (build?.source.type === "NO_SOURCE") {
     report(["build", "buildspecFile"], 'missing (required when build.source.type is "NO_SOURCE"): the default buildspec builds the Dockerfile of the source');
   }
+  if (network && region) checkNetwork(network, region, report);
+  if (mirror) checkMirror(mirror, account, report);
+  if (mirror?.registry === "own" && base && `${base}-mirror-sync-scheduler`.length > 64) {
+    report(["project"], `too long for the mirror: its scheduler role would be ${base}-mirror-sync-scheduler, over IAM's 64 characters`, {
+      value: project,
+    });
+  }
+  return buildspec;
+}
 
-  const network = resolveNetwork(config, report);
+/** Zones belong to the region; one Elastic IP per NAT gateway; no subnet twice. */
+function checkNetwork(network: EnvironmentFile["network"], region: string, report: Reporter): void {
+  if (network.vpc === "existing") {
+    network.privateSubnetIds.forEach((id, index) => {
+      if (network.privateSubnetIds.indexOf(id) !== index) report(["network", "privateSubnetIds", index], "listed twice", { value: id });
+    });
+    return;
+  }
+  const zones = network.availabilityZones ?? defaultAvailabilityZones(region);
+  network.availabilityZones?.forEach((zone, index) => {
+    const where: PathKey[] = ["network", "availabilityZones", index];
+    if (!new RegExp(`^${region}[a-z]$`).test(zone)) {
+      report(where, `not a zone of ${region}, the environment's region (expected ${region}a, ${region}b, ...)`, { value: zone });
+    } else if (zones.indexOf(zone) !== index) {
+      report(where, "listed twice", { value: zone });
+    }
+  });
+  const natCount = network.natGateways === "single" ? 1 : zones.length;
+  const allocationIds = network.elasticIps.allocationIds;
+  if (allocationIds && allocationIds.length !== natCount) {
+    report(
+      ["network", "elasticIps", "allocationIds"],
+      `${allocationIds.length} allocation ids for ${natCount} NAT gateway${natCount === 1 ? "" : "s"} ` +
+        `(natGateways "${network.natGateways}" with ${zones.length} zone${zones.length === 1 ? "" : "s"}): give exactly one per NAT gateway`,
+      { value: allocationIds },
+    );
+  }
+}
+
+/** Distinct prefixes, credentials where the upstream needs them, no image or account twice. */
+function checkMirror(mirror: EnvironmentFile["mirror"], account: string | undefined, report: Reporter): void {
+  const prefixes: [PathKey[], string][] = [
+    [["mirror", "cachePrefixes", "dockerHub"], mirror.cachePrefixes.dockerHub],
+    [["mirror", "cachePrefixes", "ecrPublic"], mirror.cachePrefixes.ecrPublic],
+    ...(mirror.registry === "own"
+      ? mirror.upstreams.map((u, i): [PathKey[], string] => [["mirror", "upstreams", i, "prefix"], u.prefix])
+      : mirror.upstreamPrefixes.map((p, i): [PathKey[], string] => [["mirror", "upstreamPrefixes", i], p])),
+    [["mirror", "pinnedPrefix"], mirror.pinnedPrefix],
+  ];
+  prefixes.forEach(([where, prefix], index) => {
+    if (prefixes.findIndex(([, other]) => other === prefix) !== index) {
+      report(where, "already used by another mirror prefix: every cache and the pinned repositories need their own", { value: prefix });
+    }
+  });
+  if (mirror.registry === "shared") return;
+  mirror.upstreams.forEach((upstream, index) => {
+    if ((upstream.url === "ghcr.io" || upstream.url === "registry.gitlab.com") && !upstream.credentialSecretName) {
+      report(["mirror", "upstreams", index, "credentialSecretName"], `missing (required for ${upstream.url}: ECR's cache needs credentials for it)`);
+    }
+  });
+  mirror.images.forEach((image, index) => {
+    if (mirror.images.indexOf(image) !== index) report(["mirror", "images", index], "listed twice", { value: image });
+  });
+  mirror.sharing.accountIds.forEach((id, index) => {
+    if (id === account) report(["mirror", "sharing", "accountIds", index], "is this environment's own account: it needs no sharing", { value: id });
+    else if (mirror.sharing.accountIds.indexOf(id) !== index) report(["mirror", "sharing", "accountIds", index], "listed twice", { value: id });
+  });
+}
+
+/** A valid file as the stack needs it: every default and derived name filled in. */
+function resolveEnvironment(name: string, file: string, config: EnvironmentFile, projectRoot: string, buildspec?: string): Environment {
+  const base = `${config.project}-${name}`;
   const { buildspecFile: _file, ...build } = config.build;
+  const { network, mirror } = config;
   return {
     name,
     file,
@@ -171,43 +249,21 @@ function resolveEnvironment(
     },
     build: {
       ...build,
-      projectName,
+      projectName: build.projectName ?? base,
       ...(buildspec === undefined ? {} : { buildspec }),
       imageRepository: { ...build.imageRepository, name: build.imageRepository.name ?? base },
     },
-    network,
+    network: network.vpc === "new" ? { ...network, availabilityZones: network.availabilityZones ?? defaultAvailabilityZones(config.region) } : network,
+    mirror:
+      mirror.registry === "shared"
+        ? { ...mirror, region: mirror.region ?? config.region }
+        : {
+            ...mirror,
+            secretName: `ecr-pullthroughcache/${base}-docker-hub`,
+            syncProjectName: `${base}-mirror-sync`,
+            pinnedRepositories: [...new Set(mirror.images.map(repositoryPathOf))],
+          },
   };
-}
-
-/** Zones belong to the region; one Elastic IP per NAT gateway; no subnet twice. */
-function resolveNetwork(config: EnvironmentFile, report: Reporter): Environment["network"] {
-  const network = config.network;
-  if (network.vpc === "existing") {
-    network.privateSubnetIds.forEach((id, index) => {
-      if (network.privateSubnetIds.indexOf(id) !== index) report(["network", "privateSubnetIds", index], "listed twice", { value: id });
-    });
-    return network;
-  }
-  const zones = network.availabilityZones ?? defaultAvailabilityZones(config.region);
-  network.availabilityZones?.forEach((zone, index) => {
-    const where: PathKey[] = ["network", "availabilityZones", index];
-    if (!new RegExp(`^${config.region}[a-z]$`).test(zone)) {
-      report(where, `not a zone of ${config.region}, the environment's region (expected ${config.region}a, ${config.region}b, ...)`, { value: zone });
-    } else if (zones.indexOf(zone) !== index) {
-      report(where, "listed twice", { value: zone });
-    }
-  });
-  const natCount = network.natGateways === "single" ? 1 : zones.length;
-  const allocationIds = network.elasticIps.allocationIds;
-  if (allocationIds && allocationIds.length !== natCount) {
-    report(
-      ["network", "elasticIps", "allocationIds"],
-      `${allocationIds.length} allocation ids for ${natCount} NAT gateway${natCount === 1 ? "" : "s"} ` +
-        `(natGateways "${network.natGateways}" with ${zones.length} zone${zones.length === 1 ? "" : "s"}): give exactly one per NAT gateway`,
-      { value: allocationIds },
-    );
-  }
-  return { ...network, availabilityZones: zones };
 }
 
 /** One strategy or a list of them, as a list in the order of STRATEGIES (the schema refused duplicates). */
@@ -339,9 +395,11 @@ function pickUnionMember(schema: JsonSchema, value: unknown): JsonSchema[] {
   if (!members) return [schema];
   const given = (key: string) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined);
   const matching = members.filter((member) =>
-    Object.entries(member.properties ?? {}).every(([key, property]) =>
-      property.const !== undefined ? given(key) === property.const : !property.enum || property.enum.includes(given(key)),
-    ),
+    Object.entries(member.properties ?? {}).every(([key, property]) => {
+      const value = given(key);
+      if (property.const !== undefined) return (value ?? (property as { default?: unknown }).default) === property.const;
+      return value === undefined || !property.enum || property.enum.includes(value);
+    }),
   );
   return matching.length > 0 ? matching : members;
 }

@@ -11,18 +11,15 @@ import { KNOWN_REGIONS } from "../constructs/aws-environment";
 import { isPrivate, parseCidr } from "../constructs/cidr";
 import { DockerBuildProject } from "../constructs/docker-build-project";
 import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
+import { EcrMirror } from "../constructs/ecr-mirror";
 import { EgressNetwork } from "../constructs/egress-network";
+import { MirrorSync } from "../constructs/mirror-sync";
 import { ImageRepository } from "../constructs/image-repository";
 
 /** The ways out of Docker Hub's anonymous pull limit; see the README. */
 export const STRATEGIES = ["authenticated", "fixed-ip", "mirror"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** Strategies this version can build. The others are refused at synth, never half-built. */
-export const IMPLEMENTED_STRATEGIES: readonly Strategy[] = ["authenticated", "fixed-ip"];
-
-/** Where each not-yet-built strategy is tracked. */
-const PLANNED: Partial<Record<Strategy, string>> = { "fixed-ip": "issue #3", mirror: "issue #4" };
 
 const quoteAll = (values: readonly (string | number)[]) => values.map((v) => JSON.stringify(v)).join(", ");
 
@@ -305,6 +302,146 @@ const network = z
   .discriminatedUnion("vpc", [NEW_VPC, EXISTING_VPC], { error: 'expected "vpc" to be "new" or "existing"' })
   .prefault({});
 
+/** An ECR repository prefix: lower-case path segments. */
+const repositoryPrefix = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
+    error: "expected an ECR repository prefix: lower-case letters and digits, with . _ - / between them",
+  })
+  .min(2)
+  .max(30);
+
+/** What ECR's pull-through cache accepts as upstreams besides Docker Hub and ECR Public. */
+export const EXTRA_UPSTREAMS = ["quay.io", "ghcr.io", "registry.k8s.io", "registry.gitlab.com"] as const;
+
+const accountId = z.string().regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id, as a string" });
+
+const cachePrefixes = z
+  .strictObject({
+    dockerHub: repositoryPrefix
+      .default(EcrMirror.DEFAULT_DOCKER_HUB_PREFIX)
+      .describe(`Cache prefix for Docker Hub. Default: "${EcrMirror.DEFAULT_DOCKER_HUB_PREFIX}".`),
+    ecrPublic: repositoryPrefix
+      .default(EcrMirror.DEFAULT_ECR_PUBLIC_PREFIX)
+      .describe(`Cache prefix for ECR Public. Default: "${EcrMirror.DEFAULT_ECR_PUBLIC_PREFIX}".`),
+  })
+  .prefault({})
+  .describe("Pull-through cache prefixes: image URIs are <registry>/<prefix>/<upstream path>.");
+
+const pinnedPrefix = repositoryPrefix
+  .default(EcrMirror.DEFAULT_PINNED_PREFIX)
+  .describe(`Prefix of the pinned repositories the sync job fills. Default: "${EcrMirror.DEFAULT_PINNED_PREFIX}".`);
+
+/** An image reference by tag: `library/node:20`, or with a registry host first. */
+export const IMAGE_REFERENCE = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+const imageReference = z
+  .string()
+  .regex(IMAGE_REFERENCE, {
+    error: "expected an image by tag, such as library/node:20, public.ecr.aws/docker/library/python:3.12-slim or ghcr.io/org/tool:1.2",
+  })
+  .refine((image) => image.includes("/"), {
+    error: "Docker Hub's official images live under library/: write library/<name>:<tag>",
+  });
+
+const OWN_MIRROR = z
+  .strictObject({
+    registry: z.literal("own").default("own").describe('"own": this environment hosts the mirror (the default).'),
+    cachePrefixes,
+    upstreams: z
+      .array(
+        z.strictObject({
+          prefix: repositoryPrefix.describe("Its cache prefix, e.g. quay."),
+          url: oneOf(EXTRA_UPSTREAMS).describe("The upstream registry."),
+          credentialSecretName: z
+            .string()
+            .regex(/^ecr-pullthroughcache\/[A-Za-z0-9/_+=.@-]+$/, { error: "expected a secret name starting with ecr-pullthroughcache/" })
+            .optional()
+            .describe("An existing Secrets Manager secret with its credentials (GHCR and GitLab need one). Default: none."),
+        }),
+      )
+      .default([])
+      .describe("Further upstreams for the pull-through cache. Default: []."),
+    pinnedPrefix,
+    images: z
+      .array(imageReference)
+      .default([])
+      .describe('Images the sync job copies, by tag, into <pinnedPrefix>/<path>: e.g. ["library/node:20"]. Default: [].'),
+    sync: z
+      .strictObject({
+        schedule: z
+          .string()
+          .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, {
+            error: "expected an EventBridge Scheduler expression such as rate(1 day) or cron(0 3 * * ? *)",
+          })
+          .default(MirrorSync.DEFAULT_SCHEDULE)
+          .describe(`When the sync job runs. Default: "${MirrorSync.DEFAULT_SCHEDULE}".`),
+        alarmTopicArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, { error: "expected an SNS topic ARN" })
+          .optional()
+          .describe("SNS topic the failed-sync alarm notifies. Default: none (the alarm still changes state)."),
+      })
+      .prefault({})
+      .describe("The scheduled job that copies the pinned images."),
+    lifecycle: z
+      .strictObject({
+        untaggedExpiryDays: integer(1, 3650)
+          .default(EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS)
+          .describe(`Expire untagged images after this many days. Default: ${EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS}.`),
+        keepLastImages: integer(1, 10000)
+          .default(EcrMirror.DEFAULT_KEEP_LAST_IMAGES)
+          .describe(`Keep this many most recent images per repository. Default: ${EcrMirror.DEFAULT_KEEP_LAST_IMAGES}.`),
+      })
+      .prefault({})
+      .describe("Lifecycle policy of every mirror repository (cached and pinned)."),
+    scanOnPush: z
+      .boolean()
+      .default(true)
+      .describe("Scan mirror images on push (the registry's scanning configuration; it replaces any other). Default: true."),
+    tagMutability: oneOf(["MUTABLE", "IMMUTABLE"])
+      .default("MUTABLE")
+      .describe('Mirrored tags follow upstream, so they move. Default: "MUTABLE".'),
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/, { error: "expected a KMS key ARN" })
+      .optional()
+      .describe("Customer managed KMS key for the mirror's repositories ($1/month). Default: AES256."),
+    sharing: z
+      .strictObject({
+        accountIds: z.array(accountId).default([]).describe("Accounts that may pull and import through the mirror. Default: []."),
+        organizationId: z
+          .string()
+          .regex(/^o-[a-z0-9]{10,32}$/, { error: "expected an AWS Organizations id such as o-a1b2c3d4e5" })
+          .optional()
+          .describe("An organization whose principals may pull and import (aws:PrincipalOrgID). Default: none."),
+      })
+      .prefault({})
+      .describe("Who else may use the mirror."),
+    removalPolicy: oneOf(["retain", "destroy"])
+      .default("retain")
+      .describe('"retain": pinned repositories and the Docker Hub secret survive config changes (prevent_destroy; forgotten, never deleted, when the strategy drops them). Default: "retain".'),
+  })
+  .describe("This environment hosts the mirror.");
+
+const SHARED_MIRROR = z
+  .strictObject({
+    registry: z.literal("shared").describe('"shared": build against another account\'s mirror.'),
+    accountId: accountId.describe("The account hosting the mirror."),
+    region: z
+      .enum(KNOWN_REGIONS as [string, ...string[]], { error: "expected an AWS region" })
+      .optional()
+      .describe("The mirror's region. Default: this environment's region."),
+    cachePrefixes,
+    upstreamPrefixes: z.array(repositoryPrefix).default([]).describe("The mirror's further cache prefixes. Default: []."),
+    pinnedPrefix,
+  })
+  .describe("Another account hosts the mirror: this environment only pulls from it.");
+
+const mirror = z
+  .discriminatedUnion("registry", [OWN_MIRROR, SHARED_MIRROR], { error: 'expected "registry" to be "own" or "shared"' })
+  .prefault({});
+
 const state = z
   .discriminatedUnion(
     "backend",
@@ -342,14 +479,6 @@ export const EnvironmentFileSchema = z
           const path = typeof value === "string" ? [] : [index];
           if (listed.indexOf(item) !== index) {
             context.addIssue({ code: "custom", path, input: item, message: "listed twice" });
-          } else if (!IMPLEMENTED_STRATEGIES.includes(item)) {
-            const available = IMPLEMENTED_STRATEGIES.map((s) => `"${s}"`).join(", ");
-            context.addIssue({
-              code: "custom",
-              path,
-              input: item,
-              message: `not implemented yet (${PLANNED[item] ?? "planned"}); available now: ${available}`,
-            });
           }
         });
       })
@@ -376,6 +505,7 @@ export const EnvironmentFileSchema = z
     dockerHub: dockerHub.describe("Docker Hub credentials, kept in SSM Parameter Store (strategy authenticated)."),
     build: build.describe("The CodeBuild project that builds your images."),
     network: network.describe("Where builds run and leave from (strategy fixed-ip)."),
+    mirror: mirror.describe("The ECR registry that mirrors public images (strategy mirror)."),
   })
   .describe("One environment of the Docker Hub pull-limit project: environments/<name>.json becomes the stack <name>.");
 

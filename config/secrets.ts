@@ -6,6 +6,8 @@
 
 /** Key names that suggest a secret. No field of the schema matches these. */
 const SECRET_KEY = /pass(word|wd)?$|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential/i;
+/** ...unless the key names where a secret lives, not the secret: `credentialSecretName`, `alarmTopicArn`. */
+const REFERENCE_KEY = /(Name|Arn|Id|Ids|Prefix)$/;
 
 /** Value shapes of well-known credentials. */
 const SECRET_VALUES: readonly { readonly pattern: RegExp; readonly what: string }[] = [
@@ -36,7 +38,7 @@ export function findSecrets(value: unknown, path: readonly (string | number)[] =
   if (Array.isArray(value)) return value.flatMap((item, index) => findSecrets(item, [...path, index]));
   if (value !== null && typeof value === "object") {
     return Object.entries(value).flatMap(([key, child]) =>
-      SECRET_KEY.test(key)
+      SECRET_KEY.test(key) && !REFERENCE_KEY.test(key)
         ? [{ path: [...path, key], message: `"${key}" looks like a secret field: ${SECRETS_GO_ELSEWHERE}` }]
         : findSecrets(child, [...path, key]),
     );

@@ -19,10 +19,16 @@ export interface DockerBuildSpecOptions {
   readonly dockerHubLogin: boolean;
   /** Log in to `ECR_REGISTRY` and push the image to `IMAGE_REPOSITORY_URI`. */
   readonly pushToEcr: boolean;
+  /**
+   * Log in to `MIRROR_REGISTRY`; the build passes `REGISTRY_MIRROR` to
+   * `docker build` as the build argument `REGISTRY`.
+   * @default false
+   */
+  readonly pullFromMirror?: boolean;
 }
 
 /** The steps, in order; each is a script in `scripts/`. */
-export type BuildStep = "ecr-login" | "dockerhub-login" | "dockerhub-quota" | "docker-build-push" | "docker-logout";
+export type BuildStep = "ecr-login" | "dockerhub-login" | "dockerhub-quota" | "docker-build-push" | "docker-logout" | "mirror-sync";
 
 /** Absolute path of a step's script, for tests and for users who want to read it. */
 export function scriptPath(step: BuildStep): string {
@@ -44,7 +50,7 @@ function command(step: BuildStep): string {
 /** The buildspec as an object (what CodeBuild reads, before YAML). */
 export function dockerBuildSpec(options: DockerBuildSpecOptions): Record<string, unknown> {
   const preBuild: BuildStep[] = [
-    ...(options.pushToEcr ? (["ecr-login"] as const) : []),
+    ...(options.pushToEcr || options.pullFromMirror ? (["ecr-login"] as const) : []),
     ...(options.dockerHubLogin ? (["dockerhub-login"] as const) : []),
     "dockerhub-quota",
   ];
@@ -56,6 +62,19 @@ export function dockerBuildSpec(options: DockerBuildSpecOptions): Record<string,
       build: { commands: [command("docker-build-push")] },
       // post_build runs after a failed build too; logging out keeps credentials
       // out of ~/.docker/config.json whatever happened.
+      post_build: { commands: [command("docker-logout")] },
+    },
+  };
+}
+
+/** The mirror's sync job: log in to the mirror, copy every pinned image, log out. */
+export function mirrorSyncBuildSpec(): Record<string, unknown> {
+  return {
+    version: 0.2,
+    env: { shell: "bash" },
+    phases: {
+      pre_build: { commands: [command("ecr-login")] },
+      build: { commands: [command("mirror-sync")] },
       post_build: { commands: [command("docker-logout")] },
     },
   };

@@ -12,6 +12,7 @@ import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { dockerBuildSpec, renderBuildSpec } from "./buildspec";
 import { DockerHubCredentials } from "./dockerhub-credentials";
+import { grantMirrorPull, MirrorLocation, registryOf } from "./ecr-mirror";
 import { ImageRepository } from "./image-repository";
 import { ServiceRole } from "./service-role";
 import { terraformLiteral } from "./terraform-literal";
@@ -94,6 +95,14 @@ export interface DockerBuildProjectProps {
   /** Where the built image is pushed; the role can push there only. @default - the image is built, not pushed */
   readonly imageRepository?: ImageRepository;
   /**
+   * A mirror to pull public images from (this account's or another's): the
+   * build gets `REGISTRY_MIRROR` and the role may pull through its prefixes only.
+   * @default - no mirror
+   */
+  readonly mirror?: MirrorLocation;
+  /** More environment variables. @default - none */
+  readonly environmentVariables?: readonly CodebuildProjectEnvironmentEnvironmentVariable[];
+  /**
    * Run builds in these private subnets, behind a security group with no
    * ingress. The role gets the network-interface permissions CodeBuild needs,
    * for these subnets only.
@@ -172,6 +181,16 @@ export class DockerBuildProject extends Construct {
         { name: "IMAGE_REPOSITORY_URI", type: "PLAINTEXT", value: repository.repositoryUrl },
       );
     }
+    if (props.mirror) {
+      grantMirrorPull(this, this.role, props.mirror);
+      const registry = registryOf(props.mirror, AwsEnvironments.of(this).urlSuffix);
+      variables.push(
+        { name: "MIRROR_REGISTRY", type: "PLAINTEXT", value: registry },
+        { name: "REGISTRY_MIRROR", type: "PLAINTEXT", value: `${registry}/${props.mirror.dockerHubPrefix}` },
+        { name: "REGISTRY_MIRROR_PINNED", type: "PLAINTEXT", value: `${registry}/${props.mirror.pinnedPrefix}` },
+      );
+    }
+    variables.push(...(props.environmentVariables ?? []));
     if (source.type === "CODEPIPELINE" && source.artifactBucket) {
       this.grantArtifactBucket(source.artifactBucket);
     }
@@ -183,7 +202,13 @@ export class DockerBuildProject extends Construct {
 
     this.buildSpec =
       props.buildSpec ??
-      renderBuildSpec(dockerBuildSpec({ dockerHubLogin: credentials !== undefined, pushToEcr: repository !== undefined }));
+      renderBuildSpec(
+        dockerBuildSpec({
+          dockerHubLogin: credentials !== undefined,
+          pushToEcr: repository !== undefined,
+          pullFromMirror: props.mirror !== undefined,
+        }),
+      );
 
     const image = props.image ?? DockerBuildProject.DEFAULT_IMAGE;
     this.project = new CodebuildProject(this, "project", {

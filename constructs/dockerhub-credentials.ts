@@ -3,6 +3,7 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { IGrantable } from "./iam";
+import { dockerHubTokenCommand } from "./token-command";
 
 export interface DockerHubCredentialsProps {
   /** SSM path the parameters live under: `<prefix>/username` and `<prefix>/token`. */
@@ -113,20 +114,19 @@ export class DockerHubCredentials extends Construct {
     }
   }
 
-  /**
-   * The one command that stores or rotates the token: it reads the token from
-   * stdin (a silent prompt on a terminal, or a pipe), refuses an empty one,
-   * and hands it to `aws ssm put-parameter` on stdin, never on a command line.
-   */
-  setTokenCommand(): string {
+  /** A writer for `dockerHubTokenCommand`: `$TOKEN` to `aws ssm put-parameter` on stdin. */
+  tokenWriter(): string {
     const { region } = AwsEnvironments.of(this);
     const keyId = this.kmsKeyArn ?? "alias/aws/ssm";
-    const script = [
-      `read -rsp "Docker Hub access token for ${this.tokenParameterName}: " TOKEN; echo >&2`,
-      `[ -n "$TOKEN" ] || { echo "No token given; nothing stored." >&2; exit 1; }`,
-      `printf %s "$TOKEN" | aws ssm put-parameter --region ${region} --name ${this.tokenParameterName} --type SecureString --key-id ${keyId} --overwrite --value file:///dev/stdin >/dev/null`,
-      `echo "Stored in ${this.tokenParameterName}." >&2`,
-    ].join(" && ");
-    return `bash -c '${script}'`;
+    return (
+      `printf %s "$TOKEN" | aws ssm put-parameter --region ${region} --name ${this.tokenParameterName} ` +
+      `--type SecureString --key-id ${keyId} --overwrite --value file:///dev/stdin >/dev/null; ` +
+      `echo "Stored in SSM parameter ${this.tokenParameterName}." >&2`
+    );
+  }
+
+  /** The one command that stores or rotates the token (see `dockerHubTokenCommand`). */
+  setTokenCommand(): string {
+    return dockerHubTokenCommand([this.tokenWriter()], this.tokenParameterName);
   }
 }

@@ -49,9 +49,10 @@ export class ServiceRole extends Construct implements IGrantable {
         ],
       }),
     });
+    // The role's name, not its id: known at plan time, so the plan says whose policy this is.
     this.policy = new IamRolePolicy(this, "policy", {
       name: "granted",
-      role: this.role.id,
+      role: this.role.name,
       policy: Lazy.stringValue({ produce: () => JSON.stringify(this.document()) }),
     });
   }
@@ -82,7 +83,7 @@ export class ServiceRole extends Construct implements IGrantable {
    */
   addPolicy(id: string, name: string, statements: readonly PolicyStatement[]): IamRolePolicy {
     statements.forEach((statement) => this.check(statement));
-    return new IamRolePolicy(this, id, { name, role: this.role.id, policy: JSON.stringify(policyDocument(statements)) });
+    return new IamRolePolicy(this, id, { name, role: this.role.name, policy: JSON.stringify(policyDocument(statements)) });
   }
 
   private check(statement: PolicyStatement): void {

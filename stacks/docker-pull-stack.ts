@@ -2,10 +2,14 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { Environment, uses } from "../config/environment";
-import { AwsEnvironments } from "../constructs/aws-environment";
+import { AwsEnvironments, formatArn } from "../constructs/aws-environment";
 import { BuildVpc, DockerBuildProject } from "../constructs/docker-build-project";
 import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
+import { DockerHubSecret } from "../constructs/dockerhub-secret";
+import { EcrMirror, MirrorLocation, registryOf, repositoryPathOf } from "../constructs/ecr-mirror";
 import { EgressNetwork, InterfaceEndpoint } from "../constructs/egress-network";
+import { MirrorSync } from "../constructs/mirror-sync";
+import { dockerHubTokenCommand } from "../constructs/token-command";
 import { ImageRepository } from "../constructs/image-repository";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import { retain, RETAINED } from "./retained";
@@ -19,6 +23,11 @@ export class DockerPullStack extends TerraformStack {
   readonly credentials?: DockerHubCredentials;
   readonly imageRepository?: ImageRepository;
   readonly network?: EgressNetwork;
+  readonly mirror?: EcrMirror;
+  readonly mirrorSecret?: DockerHubSecret;
+  readonly mirrorSync?: MirrorSync;
+  /** The mirror builds pull from: this stack's, or another account's. */
+  readonly mirrorLocation?: MirrorLocation;
 
   constructor(scope: Construct, id: string, readonly environment: Environment) {
     super(scope, id);
@@ -65,6 +74,12 @@ export class DockerPullStack extends TerraformStack {
     }
     this.retainUnusedElasticIps(environment);
 
+    if (uses(environment, "mirror")) {
+      ({ mirror: this.mirror, secret: this.mirrorSecret, sync: this.mirrorSync, location: this.mirrorLocation } =
+        this.ecrMirror(environment, dockerHubToken.stringValue));
+    }
+    this.retainUnusedMirror(environment);
+
     const { imageRepository: repository } = environment.build;
     if (repository.create) {
       this.imageRepository = new ImageRepository(this, "images", {
@@ -87,6 +102,7 @@ export class DockerPullStack extends TerraformStack {
       dockerHubCredentials: this.credentials,
       imageRepository: this.imageRepository,
       vpc: buildVpc,
+      mirror: this.mirrorLocation,
     });
 
     this.outputs();
@@ -115,6 +131,79 @@ export class DockerPullStack extends TerraformStack {
       elasticIpLogicalId: (zoneIndex) => RETAINED.egressIp(zoneIndex).name,
     });
     return { network: created, vpc: { vpcId: created.vpcId, subnetIds: created.privateSubnetIds, egressPorts } };
+  }
+
+  /** This environment's own mirror (with its secret and sync job), or where another account's is. */
+  private ecrMirror(
+    environment: Environment,
+    token: string,
+  ): { mirror?: EcrMirror; secret?: DockerHubSecret; sync?: MirrorSync; location: MirrorLocation } {
+    const config = environment.mirror;
+    if (config.registry === "shared") {
+      return {
+        location: {
+          accountId: config.accountId,
+          region: config.region,
+          cachePrefixes: [config.cachePrefixes.dockerHub, config.cachePrefixes.ecrPublic, ...config.upstreamPrefixes],
+          pinnedPrefix: config.pinnedPrefix,
+          dockerHubPrefix: config.cachePrefixes.dockerHub,
+        },
+      };
+    }
+    const secret = new DockerHubSecret(this, "mirror-credentials", {
+      secretName: config.secretName,
+      username: environment.dockerHub.username,
+      initialToken: token,
+      removalPolicy: config.removalPolicy,
+      logicalIds: { secret: RETAINED.mirrorSecret.name, initialVersion: RETAINED.mirrorSecretVersion.name },
+    });
+    const mirror = new EcrMirror(this, "mirror", {
+      name: `${environment.project}-${environment.name}`,
+      dockerHubPrefix: config.cachePrefixes.dockerHub,
+      ecrPublicPrefix: config.cachePrefixes.ecrPublic,
+      dockerHubSecret: secret,
+      upstreams: config.upstreams.map((u) => ({
+        prefix: u.prefix,
+        url: u.url,
+        credentialArn: u.credentialSecretName && formatArn(this, { service: "secretsmanager", resource: `secret:${u.credentialSecretName}` }),
+      })),
+      pinnedPrefix: config.pinnedPrefix,
+      pinnedRepositories: config.pinnedRepositories,
+      untaggedExpiryDays: config.lifecycle.untaggedExpiryDays,
+      keepLastImages: config.lifecycle.keepLastImages,
+      scanOnPush: config.scanOnPush,
+      tagMutability: config.tagMutability,
+      kmsKeyArn: config.kmsKeyArn,
+      sharing: config.sharing,
+      removalPolicy: config.removalPolicy,
+      repositoryLogicalId: (path) => RETAINED.mirrorRepository(path).name,
+    });
+    const sync =
+      config.images.length > 0
+        ? new MirrorSync(this, "mirror-sync", {
+            projectName: config.syncProjectName,
+            mirror,
+            images: config.images,
+            dockerHubSecret: secret,
+            schedule: config.sync.schedule,
+            alarmTopicArn: config.sync.alarmTopicArn,
+            image: environment.build.image,
+            logRetentionDays: environment.build.logRetentionDays,
+          })
+        : undefined;
+    return { mirror, secret, sync, location: mirror.location };
+  }
+
+  /**
+   * A mirror this config does not host (another strategy, or another account's
+   * mirror): Terraform forgets its Docker Hub secret and the pinned
+   * repositories the config still lists, and deletes neither.
+   */
+  private retainUnusedMirror(environment: Environment): void {
+    const config = environment.mirror;
+    if (this.mirror || (config.registry === "own" && config.removalPolicy === "destroy")) return;
+    const repositories = config.registry === "own" ? config.pinnedRepositories.map(RETAINED.mirrorRepository) : [];
+    retain(this, [RETAINED.mirrorSecret, RETAINED.mirrorSecretVersion, ...repositories]);
   }
 
   /**
@@ -161,10 +250,30 @@ export class DockerPullStack extends TerraformStack {
     if (this.credentials) {
       output("dockerhub_username_parameter", this.credentials.usernameParameterName, "SSM parameter holding the Docker Hub username.");
       output("dockerhub_token_parameter", this.credentials.tokenParameterName, "SSM parameter holding the Docker Hub access token.");
+    }
+    if (this.mirrorLocation) {
+      const registry = registryOf(this.mirrorLocation);
+      output("mirror_registry", registry, "The mirror's registry (log in to it with aws ecr get-login-password).");
+      output("registry_mirror", `${registry}/${this.mirrorLocation.dockerHubPrefix}`, "Docker Hub through the mirror: pass it as the build argument REGISTRY.");
+    }
+    if (this.mirrorSecret) output("dockerhub_mirror_secret", this.mirrorSecret.secretName, "Secrets Manager secret the mirror reads Docker Hub credentials from.");
+    if (this.mirrorSync) {
+      output("mirror_sync_project", this.mirrorSync.project.projectName, "The CodeBuild project that copies the pinned images.");
+      const config = this.environment.mirror;
+      if (config.registry === "own") {
+        new TerraformOutput(this, "mirror_pinned_images", {
+          value: config.images.map((image) => `${this.mirror!.registry}/${config.pinnedPrefix}/${repositoryPathOf(image)}:${image.slice(image.lastIndexOf(":") + 1)}`),
+          description: "The pinned images, as builds pull them.",
+        });
+      }
+    }
+    // One command writes the token everywhere this stack keeps it.
+    const writers = [this.credentials?.tokenWriter(), this.mirrorSecret?.tokenWriter()].filter((w): w is string => w !== undefined);
+    if (writers.length > 0) {
       output(
         "dockerhub_set_token_command",
-        terraformLiteral(this.credentials.setTokenCommand()),
-        "Stores or rotates the Docker Hub token: run it and paste the token (or pipe it in).",
+        terraformLiteral(dockerHubTokenCommand(writers, `${this.environment.name} (${writers.length === 2 ? "SSM and Secrets Manager" : this.credentials ? "SSM" : "Secrets Manager"})`)),
+        "Stores or rotates the Docker Hub token everywhere this stack keeps it: run it and paste the token (or pipe it in).",
       );
     }
   }

@@ -8,7 +8,7 @@ export interface ResourceAddress {
 
 /**
  * Resources that hold what users rely on (stored credentials, allow-listed
- * addresses). Their
+ * addresses, mirrored images). Their
  * addresses are pinned, so refactoring the construct tree never replaces
  * them, and a stack that no longer needs them can name them in `removed`.
  */
@@ -17,6 +17,10 @@ export const RETAINED = {
   dockerHubToken: { type: "aws_ssm_parameter", name: "dockerhub_token" },
   /** The Elastic IP of the NAT gateway in zone `index` (zone 0 for a single NAT gateway). */
   egressIp: (index: number): ResourceAddress => ({ type: "aws_eip", name: `egress_ip_${index}` }),
+  mirrorSecret: { type: "aws_secretsmanager_secret", name: "dockerhub_mirror" },
+  mirrorSecretVersion: { type: "aws_secretsmanager_secret_version", name: "dockerhub_mirror_initial" },
+  /** The pinned mirror repository for an image path such as `library/node`. */
+  mirrorRepository: (path: string): ResourceAddress => ({ type: "aws_ecr_repository", name: `mirror_${path.replace(/[^A-Za-z0-9]/g, "_")}` }),
 } as const;
 
 /**

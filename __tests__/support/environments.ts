@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { ConfigError, Environment, EnvironmentFileSchema, IMPLEMENTED_STRATEGIES, validateEnvironment } from "../../config";
+import { ConfigError, Environment, EnvironmentFileSchema, validateEnvironment } from "../../config";
 import { DockerPullStack } from "../../stacks";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -62,6 +62,3 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** The top-level fields, as "allowed here:" lists them. */
 export const TOP_LEVEL_FIELDS = Object.keys(EnvironmentFileSchema.shape).sort().join(", ");
-
-/** What "not implemented yet" says is available. */
-export const AVAILABLE_NOW = IMPLEMENTED_STRATEGIES.map((s) => `"${s}"`).join(", ");

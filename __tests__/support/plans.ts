@@ -63,18 +63,25 @@ export interface Statement {
 
 export const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
 
+/** The planned values of the one resource of `type` whose `name` attribute is `name`. */
+export function afterNamed(plan: PlanJson, type: string, name: string): Record<string, unknown> {
+  const found = afterOf(plan, type).filter((values) => values.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}
+
 /** The planned values of every resource of `type` being created or changed. */
 export function afterOf(plan: PlanJson, type: string): Record<string, unknown>[] {
   return changesOf(plan, type).map((change) => change.change.after ?? {});
 }
 
 /**
- * An inline policy of the build role, as planned. The main one ("granted") is
- * known at plan time (its ARNs come from config); "build-network-interfaces"
- * is known only when the subnets already exist.
+ * An inline policy of a role (by role name), as planned. The main one
+ * ("granted") is known at plan time (its ARNs come from config);
+ * "build-network-interfaces" is known only when the subnets already exist.
  */
-export function rolePolicy(plan: PlanJson, name = "granted"): Statement[] {
-  const policy = afterOf(plan, "aws_iam_role_policy").find((p) => p.name === name);
+export function rolePolicy(plan: PlanJson, role: string, name = "granted"): Statement[] {
+  const policy = afterOf(plan, "aws_iam_role_policy").find((p) => p.role === role && p.name === name);
   if (!policy) return [];
   if (typeof policy.policy !== "string") throw new Error(`the ${name} policy is not known at plan time`);
   return (JSON.parse(policy.policy) as { Statement: Statement[] }).Statement;

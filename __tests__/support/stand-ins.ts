@@ -1,6 +1,6 @@
 /**
- * Stand-in `docker`, `aws` and `curl` commands, so the build's real shell
- * scripts run here in bash. Each stand-in records its arguments and what it
+ * Stand-in `docker` (buildx imagetools included), `aws` and `curl` commands,
+ * so the build's real shell scripts run here in bash. Each stand-in records its arguments and what it
  * read on stdin, and answers like the real command would.
  */
 import { spawnSync } from "node:child_process";
@@ -28,7 +28,8 @@ const readsStdin =
 const stdin = readsStdin ? fs.readFileSync(0, "utf8") : "";
 fs.appendFileSync(process.env.STAND_IN_LOG, JSON.stringify({ command, args, stdin }) + "\\n");
 const fail = (process.env.STAND_IN_FAIL || "").split(",").filter(Boolean);
-if (fail.includes(command + " " + args[0]) || fail.includes(command)) {
+const failMatch = process.env.STAND_IN_FAIL_MATCH;
+if (fail.includes(command + " " + args[0]) || fail.includes(command) || (failMatch && args.some((a) => a.includes(failMatch)))) {
   process.stderr.write(command + ": simulated failure\\n");
   process.exit(7);
 }
@@ -36,6 +37,11 @@ const out = (text) => process.stdout.write(text);
 if (command === "docker" && args[0] === "login") out("Login Succeeded\\n");
 if (command === "aws" && args[0] === "ecr" && args[1] === "get-login-password") out("ecr-password-from-aws\\n");
 if (command === "curl" && args.some((a) => a.startsWith("https://auth.docker.io/"))) out('{"token":"registry.jwt.value","expires_in":300}');
+if (command === "docker" && args[0] === "buildx" && args[1] === "imagetools" && args[2] === "inspect") {
+  // A stable fake digest per image, as {{json .Manifest.Digest}} prints it.
+  const hex = require("crypto").createHash("sha256").update(args[3]).digest("hex");
+  out('"sha256:' + hex + '"\\n');
+}
 if (command === "curl" && args.includes("--head")) {
   out(process.env.STAND_IN_HEADERS ??
     "HTTP/1.1 200 OK\\r\\nratelimit-limit: 100;w=21600\\r\\nratelimit-remaining: 76;w=21600\\r\\ndocker-ratelimit-source: 203.0.113.7\\r\\n\\r\\n");

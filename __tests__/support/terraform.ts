@@ -68,9 +68,10 @@ export interface Terraform {
  * so loudly) when this machine has none. With REQUIRE_TERRAFORM=1 a missing
  * CLI is an error instead.
  */
-export function setUpTerraform(): Terraform | undefined {
+export function setUpTerraform(options: { quiet?: boolean } = {}): Terraform | undefined {
   const binary = findTerraform();
   if (!binary) {
+    if (options.quiet) return undefined;
     const message =
       "terraform CLI not found on PATH (or TERRAFORM_BINARY): the real-provider plan tests cannot run. " +
       "Install Terraform >= 1.11 to run them.";
@@ -258,6 +259,20 @@ function stateWith(resources: readonly ExistingResource[]): Record<string, unkno
     })),
     check_results: null,
   };
+}
+
+/** Installs the provider into the plugin cache once, from a throwaway configuration. */
+export async function warmPluginCache(): Promise<void> {
+  const terraform = setUpTerraform({ quiet: true });
+  if (!terraform) return;
+  const dir = path.join(WORK_ROOT, "warm");
+  fs.mkdirSync(dir, { recursive: true });
+  const { namespace, type, version } = PROVIDER;
+  fs.writeFileSync(
+    path.join(dir, "main.tf.json"),
+    JSON.stringify({ terraform: { required_providers: { aws: { source: `${namespace}/${type}`, version } } } }),
+  );
+  await run(terraform.binary, ["init", "-input=false", "-no-color"], { cwd: dir, env: terraform.env });
 }
 
 /** Removes plan directories (they hold the provider links, not the provider). */

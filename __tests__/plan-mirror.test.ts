@@ -1,0 +1,108 @@
+/**
+ * The mirror through the real provider, against a recorded state: mirrored
+ * images and the mirror's Docker Hub secret survive every config change and
+ * even `cdktf destroy`, and a later plan never rewrites a rotated token.
+ */
+import { Environment } from "../config";
+import { RETAINED } from "../stacks";
+import { environmentFrom, readShipped, synthStackJson } from "./support/environments";
+import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
+import { changesOf, ExistingResource, PlanResult } from "./support/terraform";
+
+cleanUpPlansAfterAll();
+
+describeWithTerraform("a deployed mirror: what holds images or credentials is never destroyed by a config change", () => {
+  const shared = environmentFrom(readShipped("shared"), "shared");
+  const mirror = shared.mirror as Extract<Environment["mirror"], { registry: "own" }>;
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${shared.region}:${shared.accountId}:${resource}`;
+  const secretArn = arn("secretsmanager", `secret:${mirror.secretName}-AbCdEf`);
+
+  /** As a deploy recorded them, after one rotation moved AWSCURRENT to a newer version. */
+  const deployed: ExistingResource[] = [
+    {
+      type: "aws_ecr_repository",
+      name: RETAINED.mirrorRepository("library/node").name,
+      attributes: {
+        id: "mirror/library/node",
+        name: "mirror/library/node",
+        arn: arn("ecr", "repository/mirror/library/node"),
+        registry_id: shared.accountId,
+        repository_url: `${shared.accountId}.dkr.ecr.${shared.region}.amazonaws.com/mirror/library/node`,
+        image_tag_mutability: "MUTABLE",
+        force_delete: false,
+        encryption_configuration: [{ encryption_type: "AES256", kms_key: "" }],
+        image_scanning_configuration: [{ scan_on_push: true }],
+        tags: null,
+        tags_all: shared.tags,
+      },
+    },
+    {
+      type: RETAINED.mirrorSecret.type,
+      name: RETAINED.mirrorSecret.name,
+      attributes: {
+        id: secretArn,
+        arn: secretArn,
+        name: mirror.secretName,
+        name_prefix: "",
+        description: "Docker Hub credentials for ECR's pull-through cache and the mirror sync",
+        kms_key_id: "",
+        policy: "",
+        recovery_window_in_days: 30,
+        force_overwrite_replica_secret: false,
+        replica: [],
+        tags: null,
+        tags_all: shared.tags,
+      },
+    },
+    {
+      type: RETAINED.mirrorSecretVersion.type,
+      name: RETAINED.mirrorSecretVersion.name,
+      attributes: {
+        id: `${secretArn}|00000000-0000-4000-8000-000000000001`,
+        arn: secretArn,
+        secret_id: secretArn,
+        version_id: "00000000-0000-4000-8000-000000000001",
+        version_stages: ["TERRAFORM_INITIAL"],
+        has_secret_string_wo: true,
+        secret_string: null,
+        secret_binary: null,
+        secret_string_wo: null,
+        secret_string_wo_version: 1,
+      },
+      sensitive: ["secret_string", "secret_binary", "secret_string_wo"],
+    },
+  ];
+  const plan = (label: string, environment: Environment, options: { destroy?: boolean; variables?: Record<string, string> } = {}) =>
+    startPlan(label, synthStackJson(environment), { existing: deployed, ...options });
+
+  const asShipped = plan("shared-deployed", shared, { variables: { dockerhub_token: "dckr_pat_AnotherToken000000000" } });
+  const withoutMirror = plan("shared-without-mirror", environmentFrom({ ...readShipped("shared"), strategy: "authenticated" }, "shared"));
+  const destroying = plan("shared-destroy", shared, { destroy: true });
+  const actions = async (planned: Promise<PlanResult>) =>
+    Object.fromEntries(((await planned).plan.resource_changes ?? []).map((c) => [c.address, c.change.actions]));
+
+  const repository = `aws_ecr_repository.${RETAINED.mirrorRepository("library/node").name}`;
+  const secret = `${RETAINED.mirrorSecret.type}.${RETAINED.mirrorSecret.name}`;
+  const version = `${RETAINED.mirrorSecretVersion.type}.${RETAINED.mirrorSecretVersion.name}`;
+
+  test("a later plan, even with a token in TF_VAR_dockerhub_token, rewrites neither the rotated token nor its labels", async () => {
+    const planned = await actions(asShipped);
+    expect(planned[version]).toEqual(["no-op"]);
+    expect(planned[secret]).not.toContain("delete");
+    expect(planned[repository]).not.toContain("delete");
+    const other = changesOf((await asShipped).plan, "aws_ecr_repository").map((c) => c.change.actions);
+    expect(other.flat()).not.toContain("delete");
+  }, PLAN_TIMEOUT);
+
+  test("dropping the mirror strategy forgets the pinned repositories and the secret; it deletes neither", async () => {
+    const planned = await actions(withoutMirror);
+    expect(planned[repository]).toEqual(["forget"]);
+    expect(planned[secret]).toEqual(["forget"]);
+    expect(planned[version]).toEqual(["forget"]);
+    expect(Object.values(planned).flat()).not.toContain("delete");
+  }, PLAN_TIMEOUT);
+
+  test("`cdktf destroy` stops at prevent_destroy before touching mirrored images or the secret", async () => {
+    await expect(destroying).rejects.toThrow(/Instance cannot be destroyed[\s\S]*(aws_ecr_repository\.mirror_library_node|aws_secretsmanager_secret\.dockerhub_mirror)/);
+  }, PLAN_TIMEOUT);
+});

@@ -1,0 +1,343 @@
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EcrPullThroughCacheRule } from "@cdktf/provider-aws/lib/ecr-pull-through-cache-rule";
+import { EcrRegistryPolicy } from "@cdktf/provider-aws/lib/ecr-registry-policy";
+import { EcrRegistryScanningConfiguration } from "@cdktf/provider-aws/lib/ecr-registry-scanning-configuration";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcrRepositoryCreationTemplate } from "@cdktf/provider-aws/lib/ecr-repository-creation-template";
+import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
+import { Construct } from "constructs";
+import { AwsEnvironments, formatArn } from "./aws-environment";
+import { DockerHubSecret } from "./dockerhub-secret";
+import { IGrantable } from "./iam";
+import { grantEcrLogin } from "./image-repository";
+import { ServiceRole } from "./service-role";
+
+/** An upstream registry beyond Docker Hub and ECR Public, e.g. GHCR or Quay. */
+export interface MirrorUpstream {
+  /** The cache prefix in the mirror, e.g. `quay`. */
+  readonly prefix: string;
+  /** The upstream registry, e.g. `quay.io`, `ghcr.io`. */
+  readonly url: string;
+  /** A Secrets Manager secret (name starting `ecr-pullthroughcache/`) for registries that need credentials. @default - none */
+  readonly credentialArn?: string;
+}
+
+/** Where a mirror is and what it holds: enough to pull from it, from its own or another account. */
+export interface MirrorLocation {
+  readonly accountId: string;
+  readonly region: string;
+  /** Pull-through cache prefixes, e.g. `docker-hub`, `ecr-public`. */
+  readonly cachePrefixes: readonly string[];
+  /** Prefix of the pinned, synced repositories, e.g. `mirror`. */
+  readonly pinnedPrefix: string;
+  /** The Docker Hub cache prefix: what `REGISTRY_MIRROR` points at. */
+  readonly dockerHubPrefix: string;
+}
+
+/** The account and organization that may pull from (and import through) the mirror. */
+export interface MirrorSharing {
+  /** @default - none */
+  readonly accountIds?: readonly string[];
+  /** An AWS Organization id (`o-...`): any principal in it, by `aws:PrincipalOrgID`. @default - none */
+  readonly organizationId?: string;
+}
+
+export interface EcrMirrorProps {
+  /** Names the mirror's own IAM role (`<name>-ecr-templates`), when it needs one. */
+  readonly name: string;
+  /** Cache prefix for Docker Hub (`registry-1.docker.io`). @default EcrMirror.DEFAULT_DOCKER_HUB_PREFIX ("docker-hub") */
+  readonly dockerHubPrefix?: string;
+  /** Cache prefix for ECR Public (`public.ecr.aws`, no credentials). @default EcrMirror.DEFAULT_ECR_PUBLIC_PREFIX ("ecr-public") */
+  readonly ecrPublicPrefix?: string;
+  /** Docker Hub credentials for the cache (anonymous pulls from ECR are not possible for Docker Hub). */
+  readonly dockerHubSecret: DockerHubSecret;
+  /** @default - none */
+  readonly upstreams?: readonly MirrorUpstream[];
+  /** Prefix of the pinned repositories the sync job fills. @default EcrMirror.DEFAULT_PINNED_PREFIX ("mirror") */
+  readonly pinnedPrefix?: string;
+  /** Repositories to create under the pinned prefix, e.g. `library/node`. @default - none */
+  readonly pinnedRepositories?: readonly string[];
+  /** Lifecycle of every mirror repository: expire untagged images after this many days. @default 7 */
+  readonly untaggedExpiryDays?: number;
+  /** Lifecycle of every mirror repository: keep this many most recent images. @default 50 */
+  readonly keepLastImages?: number;
+  /**
+   * Scan every mirror image on push: the registry's scanning configuration
+   * gets a SCAN_ON_PUSH rule for the mirror's prefixes. A registry has one
+   * scanning configuration: this replaces any other (set false to keep yours).
+   * @default true
+   */
+  readonly scanOnPush?: boolean;
+  /** Tags in a mirror follow upstream, so they move. @default "MUTABLE" */
+  readonly tagMutability?: "MUTABLE" | "IMMUTABLE";
+  /** Customer managed KMS key for every mirror repository. @default - AES256 (ECR's own key, no charge) */
+  readonly kmsKeyArn?: string;
+  /** Other accounts that may pull and import through the cache. @default - this account only */
+  readonly sharing?: MirrorSharing;
+  /**
+   * `"retain"`: pinned repositories carry `prevent_destroy`.
+   * @default "retain"
+   */
+  readonly removalPolicy?: "retain" | "destroy";
+  /**
+   * Pins each pinned repository's Terraform address, so a refactor never
+   * replaces a repository full of images (set here: cdktf fixes an id once referenced).
+   * @default - cdktf's ids, derived from the construct path
+   */
+  readonly repositoryLogicalId?: (repository: string) => string;
+}
+
+/**
+ * An ECR registry that mirrors public images: pull-through cache rules for
+ * Docker Hub, ECR Public and any further upstream; repository creation
+ * templates so the repositories the cache creates get lifecycle rules,
+ * scanning and encryption; pinned repositories for a sync job to fill; and,
+ * when shared, the policies that let other accounts pull and import.
+ */
+export class EcrMirror extends Construct {
+  static readonly DEFAULT_DOCKER_HUB_PREFIX = "docker-hub";
+  static readonly DEFAULT_ECR_PUBLIC_PREFIX = "ecr-public";
+  static readonly DEFAULT_PINNED_PREFIX = "mirror";
+  static readonly DEFAULT_UNTAGGED_EXPIRY_DAYS = 7;
+  static readonly DEFAULT_KEEP_LAST_IMAGES = 50;
+
+  readonly location: MirrorLocation;
+  readonly rules: EcrPullThroughCacheRule[];
+  readonly templates: EcrRepositoryCreationTemplate[];
+  readonly pinnedRepositories: EcrRepository[];
+  /** `<account>.dkr.ecr.<region>.amazonaws.com`. */
+  readonly registry: string;
+  private readonly name: string;
+  private readonly pinnedPaths: readonly string[];
+
+  constructor(scope: Construct, id: string, props: EcrMirrorProps) {
+    super(scope, id);
+    const { accountId, region } = AwsEnvironments.of(this);
+    this.name = props.name;
+    this.pinnedPaths = props.pinnedRepositories ?? [];
+    const dockerHubPrefix = props.dockerHubPrefix ?? EcrMirror.DEFAULT_DOCKER_HUB_PREFIX;
+    const ecrPublicPrefix = props.ecrPublicPrefix ?? EcrMirror.DEFAULT_ECR_PUBLIC_PREFIX;
+    const pinnedPrefix = props.pinnedPrefix ?? EcrMirror.DEFAULT_PINNED_PREFIX;
+    const upstreams: MirrorUpstream[] = [
+      { prefix: dockerHubPrefix, url: "registry-1.docker.io", credentialArn: props.dockerHubSecret.secret.arn },
+      { prefix: ecrPublicPrefix, url: "public.ecr.aws" },
+      ...(props.upstreams ?? []),
+    ];
+    const prefixes = upstreams.map((u) => u.prefix);
+    if (new Set([...prefixes, pinnedPrefix]).size !== prefixes.length + 1) {
+      throw new Error(`${this.node.path}: cache and pinned prefixes must differ, got ${[...prefixes, pinnedPrefix].join(", ")}`);
+    }
+    this.location = { accountId, region, cachePrefixes: prefixes, pinnedPrefix, dockerHubPrefix };
+    this.registry = registryOf(this.location, AwsEnvironments.of(this).urlSuffix);
+
+    const sharing = props.sharing ?? {};
+    const shared = (sharing.accountIds?.length ?? 0) > 0 || sharing.organizationId !== undefined;
+    const lifecyclePolicy = mirrorLifecyclePolicy(
+      props.untaggedExpiryDays ?? EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS,
+      props.keepLastImages ?? EcrMirror.DEFAULT_KEEP_LAST_IMAGES,
+    );
+    const repositoryPolicy = shared ? JSON.stringify(pullPolicy(sharing)) : undefined;
+    const encryption = props.kmsKeyArn ? { encryptionType: "KMS", kmsKey: props.kmsKeyArn } : { encryptionType: "AES256" };
+
+    this.rules = upstreams.map(
+      (upstream) =>
+        new EcrPullThroughCacheRule(this, `cache-${upstream.prefix}`, {
+          ecrRepositoryPrefix: upstream.prefix,
+          upstreamRegistryUrl: upstream.url,
+          credentialArn: upstream.credentialArn,
+        }),
+    );
+
+    // With a customer key, ECR creates the cache's repositories with a role of ours.
+    const templateRole = props.kmsKeyArn ? this.templateRole(prefixes, props.kmsKeyArn) : undefined;
+    this.templates = prefixes.map(
+      (prefix) =>
+        new EcrRepositoryCreationTemplate(this, `template-${prefix}`, {
+          prefix,
+          appliedFor: ["PULL_THROUGH_CACHE"],
+          description: `Repositories the pull-through cache creates under ${prefix}/`,
+          imageTagMutability: props.tagMutability ?? "MUTABLE",
+          lifecyclePolicy,
+          repositoryPolicy,
+          encryptionConfiguration: [encryption],
+          customRoleArn: templateRole?.roleArn,
+          dependsOn: templateRole ? [templateRole.policy] : undefined,
+        }),
+    );
+    // Templates carry no scanning setting: scanning is the registry's configuration.
+    if (props.scanOnPush ?? true) {
+      new EcrRegistryScanningConfiguration(this, "scanning", {
+        scanType: "BASIC",
+        rule: [
+          {
+            scanFrequency: "SCAN_ON_PUSH",
+            repositoryFilter: [...prefixes, pinnedPrefix].map((prefix) => ({ filter: `${prefix}/*`, filterType: "WILDCARD" })),
+          },
+        ],
+      });
+    }
+
+    const retain = (props.removalPolicy ?? "retain") === "retain";
+    this.pinnedRepositories = (props.pinnedRepositories ?? []).map((path) => {
+      const name = `${pinnedPrefix}/${path}`;
+      const repository = new EcrRepository(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}`, {
+        name,
+        imageTagMutability: props.tagMutability ?? "MUTABLE",
+        imageScanningConfiguration: { scanOnPush: props.scanOnPush ?? true },
+        encryptionConfiguration: [encryption],
+        forceDelete: false,
+        lifecycle: retain ? { preventDestroy: true } : undefined,
+      });
+      if (props.repositoryLogicalId) repository.overrideLogicalId(props.repositoryLogicalId(path));
+      new EcrLifecyclePolicy(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}-lifecycle`, { repository: repository.name, policy: lifecyclePolicy });
+      if (repositoryPolicy) {
+        new EcrRepositoryPolicy(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}-policy`, { repository: repository.name, policy: repositoryPolicy });
+      }
+      return repository;
+    });
+
+    if (shared) {
+      new EcrRegistryPolicy(this, "registry-policy", { policy: JSON.stringify(importPolicy(this, prefixes, sharing)) });
+    }
+  }
+
+  /** Lets `grantee` pull through the cache (import and create on first pull) and pull the pinned images. */
+  grantPull(grantee: IGrantable): void {
+    grantMirrorPull(this, grantee, this.location);
+  }
+
+  /** Lets `grantee` push to the pinned repositories, and nowhere else. */
+  grantPushPinned(grantee: IGrantable): void {
+    grantEcrLogin(grantee);
+    grantee.addToPrincipalPolicy({
+      sid: "PushPinnedImages",
+      actions: [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:CompleteLayerUpload",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:UploadLayerPart",
+      ],
+      resources: this.pinnedPaths.map((path) => this.pinnedRepositoryArn(path)),
+    });
+  }
+
+  /** The ARN of the pinned repository for `path` (e.g. `library/node`). */
+  pinnedRepositoryArn(path: string): string {
+    return formatArn(this, { service: "ecr", resource: `repository/${this.location.pinnedPrefix}/${path}` });
+  }
+
+  private templateRole(prefixes: readonly string[], kmsKeyArn: string): ServiceRole {
+    const { accountId } = AwsEnvironments.of(this);
+    const role = new ServiceRole(this, "template-role", {
+      roleName: `${this.name}-ecr-templates`,
+      servicePrincipal: "ecr.amazonaws.com",
+      description: "ECR creates the pull-through cache's repositories with it",
+      trustConditions: { StringEquals: { "aws:SourceAccount": accountId } },
+    });
+    role.addToPrincipalPolicy({
+      sid: "CreateCacheRepositories",
+      actions: ["ecr:CreateRepository", "ecr:TagResource"],
+      resources: prefixes.map((prefix) => formatArn(this, { service: "ecr", resource: `repository/${prefix}/*` })),
+    });
+    role.addToPrincipalPolicy({
+      sid: "EncryptCacheRepositories",
+      actions: ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"],
+      resources: [kmsKeyArn],
+    });
+    return role;
+  }
+}
+
+/**
+ * The repository path an image reference lands in, without registry host
+ * and tag: `library/node:20` and `docker.io`-less references keep their
+ * path; `ghcr.io/org/tool:1.2` becomes `org/tool` (as mirror-sync.sh does).
+ */
+export function repositoryPathOf(image: string): string {
+  const withoutTag = image.slice(0, image.lastIndexOf(":"));
+  const [first, ...rest] = withoutTag.split("/");
+  return rest.length > 0 && (first.includes(".") || first.includes(":")) ? rest.join("/") : withoutTag;
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com` */
+export function registryOf(location: Pick<MirrorLocation, "accountId" | "region">, urlSuffix = "amazonaws.com"): string {
+  return `${location.accountId}.dkr.ecr.${location.region}.${urlSuffix}`;
+}
+
+/**
+ * Pull from a mirror (this account's or another's): pull, import upstream
+ * images into and create repositories under its cache prefixes; pull its
+ * pinned repositories; and ECR login. Exact prefixes, nothing else.
+ */
+export function grantMirrorPull(scope: Construct, grantee: IGrantable, location: MirrorLocation): void {
+  const arn = (prefix: string) =>
+    formatArn(scope, { service: "ecr", region: location.region, accountId: location.accountId, resource: `repository/${prefix}/*` });
+  const pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+  grantEcrLogin(grantee);
+  grantee.addToPrincipalPolicy({
+    sid: "PullThroughMirrorCache",
+    actions: [...pull, "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+    resources: location.cachePrefixes.map(arn),
+  });
+  grantee.addToPrincipalPolicy({ sid: "PullPinnedMirrorImages", actions: pull, resources: [arn(location.pinnedPrefix)] });
+}
+
+function mirrorLifecyclePolicy(untaggedExpiryDays: number, keepLastImages: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images after ${untaggedExpiryDays} days`,
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedExpiryDays },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the last ${keepLastImages} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepLastImages },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
+/** Who may pull: listed accounts, and principals of the organization (never `*` without the org condition). */
+function principalStatements(sharing: MirrorSharing, sid: string, body: Record<string, unknown>): Record<string, unknown>[] {
+  const statements: Record<string, unknown>[] = [];
+  if (sharing.accountIds && sharing.accountIds.length > 0) {
+    statements.push({
+      Sid: `${sid}FromAccounts`,
+      Effect: "Allow",
+      Principal: { AWS: sharing.accountIds.map((account) => `arn:aws:iam::${account}:root`) },
+      ...body,
+    });
+  }
+  if (sharing.organizationId) {
+    statements.push({
+      Sid: `${sid}FromOrganization`,
+      Effect: "Allow",
+      Principal: "*",
+      ...body,
+      Condition: { StringEquals: { "aws:PrincipalOrgID": sharing.organizationId } },
+    });
+  }
+  return statements;
+}
+
+/** Repository policy: other accounts pull. */
+function pullPolicy(sharing: MirrorSharing): Record<string, unknown> {
+  const body = { Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] };
+  return { Version: "2012-10-17", Statement: principalStatements(sharing, "Pull", body) };
+}
+
+/** Registry policy: other accounts' first pulls import upstream images and create the cache's repositories. */
+function importPolicy(scope: Construct, prefixes: readonly string[], sharing: MirrorSharing): Record<string, unknown> {
+  const body = {
+    Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+    Resource: prefixes.map((prefix) => formatArn(scope, { service: "ecr", resource: `repository/${prefix}/*` })),
+  };
+  return { Version: "2012-10-17", Statement: principalStatements(sharing, "ImportThroughCache", body) };
+}
