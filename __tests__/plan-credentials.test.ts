@@ -11,7 +11,7 @@ import { DockerHubCredentials } from "../constructs";
 import { retain, RETAINED } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
 import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
-import { changesOf, PlanResult } from "./support/terraform";
+import { changesOf, PlanResult } from "../review/terraform";
 
 cleanUpPlansAfterAll();
 

@@ -23,7 +23,7 @@ import {
   rolePolicy,
   startPlan,
 } from "./support/plans";
-import { changesOf, PlanResult } from "./support/terraform";
+import { changesOf, PlanResult } from "../review/terraform";
 
 cleanUpPlansAfterAll();
 

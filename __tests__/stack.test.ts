@@ -15,10 +15,43 @@ test("the provider deploys only into the environment's account, in its region, t
   });
 });
 
-test("state stays local for now, in the project root, one file per environment", () => {
-  const json = synthStackJson(prod) as { terraform: { backend: unknown } };
-  expect(json.terraform.backend).toEqual({ local: { path: prod.state.path } });
-  expect(prod.state.path).toMatch(/\/terraform\.prod\.tfstate$/);
+test("local state by default: in the project root, one file per environment", () => {
+  const dev = environmentFrom(readShipped("dev"), "dev");
+  const json = synthStackJson(dev) as { terraform: { backend: unknown } };
+  expect(dev.state).toEqual({ backend: "local", path: expect.stringMatching(/\/terraform\.dev\.tfstate$/) });
+  expect(json.terraform.backend).toEqual({ local: { path: (dev.state as { path: string }).path } });
+});
+
+test("S3 state: a key per environment, encrypted, S3-native locking, an optional role for state", () => {
+  const environment = environmentFrom(
+    merge(readShipped("prod"), { state: { backend: "s3", bucket: "example-terraform-state", roleArn: "arn:aws:iam::999999999999:role/state" } }),
+    "prod",
+  );
+  expect((synthStackJson(environment) as { terraform: { backend: unknown } }).terraform.backend).toEqual({
+    s3: {
+      bucket: "example-terraform-state",
+      key: "docker-builds/prod/terraform.tfstate",
+      region: "us-east-1",
+      encrypt: true,
+      use_lockfile: true,
+      assume_role: { role_arn: "arn:aws:iam::999999999999:role/state" },
+    },
+  });
+});
+
+test("HCP Terraform state: a workspace per environment", () => {
+  const environment = environmentFrom(merge(readShipped("prod"), { state: { backend: "cloud", organization: "example-org" } }), "prod");
+  expect((synthStackJson(environment) as { terraform: { cloud: unknown } }).terraform.cloud).toEqual({
+    organization: "example-org",
+    workspaces: { name: "docker-builds-prod" },
+  });
+});
+
+test("the provider assumes the environment's deploy role when one is set", () => {
+  const environment = environmentFrom(merge(readShipped("prod"), { deploy: { assumeRoleArn: "arn:aws:iam::222222222222:role/deployer" } }), "prod");
+  expect(synthStack(environment)).toHaveProviderWithProperties(AwsProvider, {
+    assume_role: [{ role_arn: "arn:aws:iam::222222222222:role/deployer", session_name: "cdktf-prod" }],
+  });
 });
 
 test("dockerhub_token is an ephemeral, sensitive, optional variable: plans never need it", () => {

@@ -21,7 +21,13 @@ export interface Environment {
   readonly project: string;
   /** Tags on every resource: environment, project, managed-by, then the file's own. */
   readonly tags: Readonly<Record<string, string>>;
-  readonly state: { readonly backend: "local"; readonly path: string };
+  /** Where the state lives, with the defaults filled in (local path absolute, S3 key and region, workspace). */
+  readonly state:
+    | { readonly backend: "local"; readonly path: string }
+    | (Extract<EnvironmentFile["state"], { backend: "s3" }> & { readonly key: string; readonly region: string })
+    | (Extract<EnvironmentFile["state"], { backend: "cloud" }> & { readonly workspace: string });
+  readonly deploy: EnvironmentFile["deploy"];
+  readonly estimates: EnvironmentFile["estimates"];
   readonly dockerHub: {
     readonly username?: string;
     readonly parameterPrefix: string;

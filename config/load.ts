@@ -242,7 +242,9 @@ function resolveEnvironment(name: string, file: string, config: EnvironmentFile,
     strategies: normalizeStrategies(config.strategy),
     project: config.project,
     tags: { environment: name, project: config.project, "managed-by": "cdktf", ...config.tags },
-    state: { backend: "local", path: path.resolve(projectRoot, config.state.path ?? `terraform.${name}.tfstate`) },
+    state: resolveState(config, name, projectRoot),
+    deploy: config.deploy,
+    estimates: config.estimates,
     dockerHub: {
       ...config.dockerHub,
       parameterPrefix: config.dockerHub.parameterPrefix ?? `/${config.project}/${name}/dockerhub`,
@@ -264,6 +266,18 @@ function resolveEnvironment(name: string, file: string, config: EnvironmentFile,
             pinnedRepositories: [...new Set(mirror.images.map(repositoryPathOf))],
           },
   };
+}
+
+function resolveState(config: EnvironmentFile, name: string, projectRoot: string): Environment["state"] {
+  const state = config.state;
+  switch (state.backend) {
+    case "local":
+      return { backend: "local", path: path.resolve(projectRoot, state.path ?? `terraform.${name}.tfstate`) };
+    case "s3":
+      return { ...state, key: state.key ?? `${config.project}/${name}/terraform.tfstate`, region: state.region ?? config.region };
+    case "cloud":
+      return { ...state, workspace: state.workspace ?? `${config.project}-${name}` };
+  }
 }
 
 /** One strategy or a list of them, as a list in the order of STRATEGIES (the schema refused duplicates). */

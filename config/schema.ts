@@ -442,22 +442,89 @@ const mirror = z
   .discriminatedUnion("registry", [OWN_MIRROR, SHARED_MIRROR], { error: 'expected "registry" to be "own" or "shared"' })
   .prefault({});
 
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)" });
+
 const state = z
   .discriminatedUnion(
     "backend",
     [
-      z.strictObject({
-        backend: z.literal("local"),
-        path: z
-          .string()
-          .regex(/\.tfstate$/, { error: "expected a path ending in .tfstate" })
-          .optional()
-          .describe("State file, relative to the project root. Default: terraform.<environment>.tfstate."),
-      }),
+      z
+        .strictObject({
+          backend: z.literal("local").default("local"),
+          path: z
+            .string()
+            .regex(/\.tfstate$/, { error: "expected a path ending in .tfstate" })
+            .optional()
+            .describe("State file, relative to the project root. Default: terraform.<environment>.tfstate."),
+        })
+        .describe('"local": a file next to the project (the default, for dev).'),
+      z
+        .strictObject({
+          backend: z.literal("s3"),
+          bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name" }).describe("The state bucket."),
+          key: z
+            .string()
+            .regex(/^[\w!.*'()/-]+\.tfstate$/, { error: "expected an object key ending in .tfstate" })
+            .optional()
+            .describe("Default: <project>/<environment>/terraform.tfstate."),
+          region: z
+            .enum(KNOWN_REGIONS as [string, ...string[]], { error: "expected an AWS region" })
+            .optional()
+            .describe("The bucket's region. Default: the environment's region."),
+          roleArn: roleArn.optional().describe("A role to assume for state access. Default: none (the caller's credentials)."),
+          kmsKeyId: z.string().optional().describe("KMS key for the state objects. Default: the bucket's encryption (SSE-S3)."),
+        })
+        .describe('"s3": encrypted, locked with S3-native lock files (use_lockfile).'),
+      z
+        .strictObject({
+          backend: z.literal("cloud"),
+          organization: z.string().regex(/^[A-Za-z0-9_-]{3,40}$/, { error: "expected an HCP Terraform organization name" }),
+          workspace: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,90}$/, { error: "expected a workspace name: letters, digits, - and _" })
+            .optional()
+            .describe("Default: <project>-<environment>."),
+          hostname: z.string().optional().describe('Default: "app.terraform.io".'),
+        })
+        .describe('"cloud": an HCP Terraform (or Terraform Enterprise) workspace.'),
     ],
-    { error: 'expected "backend" to be "local"' },
+    { error: 'expected "backend" to be "local", "s3" or "cloud"' },
   )
-  .prefault({ backend: "local" });
+  .prefault({});
+
+const deploy = z
+  .strictObject({
+    assumeRoleArn: roleArn
+      .optional()
+      .describe("A role in the environment's account the AWS provider assumes (deploying from a central account). Default: none."),
+    ciPlanRoleArn: roleArn
+      .optional()
+      .describe("The role GitHub Actions assumes through OIDC to plan this environment on pull requests. Default: none (planned offline)."),
+    ciDeployRoleArn: roleArn
+      .optional()
+      .describe("The role GitHub Actions assumes through OIDC to deploy this environment on merge. Default: none (not deployed by CI)."),
+  })
+  .prefault({});
+
+const estimates = z
+  .strictObject({
+    pullsPerBuild: integer(0, 1000)
+      .default(10)
+      .describe("Docker Hub manifest pulls a build makes (one per FROM, per architecture). Default: 10."),
+    natDataGbPerMonth: z
+      .number()
+      .min(0)
+      .default(100)
+      .describe("GB a month through the NAT gateways, for the cost estimate. Default: 100."),
+    mirrorStorageGb: z.number().min(0).default(20).describe("GB the mirror stores, for the cost estimate. Default: 20."),
+    dockerHubPlan: oneOf(["personal", "pro", "team", "business"])
+      .default("personal")
+      .describe('The Docker Hub plan of the account builds log in with: "personal" (free, 200 pulls / 6 h) or a paid plan (no limit). Default: "personal".'),
+  })
+  .prefault({})
+  .describe("Inputs of the plan review's estimates (cost, Docker Hub pull budget).");
 
 export const EnvironmentFileSchema = z
   .strictObject({
@@ -506,6 +573,8 @@ export const EnvironmentFileSchema = z
     build: build.describe("The CodeBuild project that builds your images."),
     network: network.describe("Where builds run and leave from (strategy fixed-ip)."),
     mirror: mirror.describe("The ECR registry that mirrors public images (strategy mirror)."),
+    deploy: deploy.describe("Roles for deploying this environment, by hand and from CI."),
+    estimates,
   })
   .describe("One environment of the Docker Hub pull-limit project: environments/<name>.json becomes the stack <name>.");
 

@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { Environment, uses } from "../config/environment";
 import { AwsEnvironments, formatArn } from "../constructs/aws-environment";
@@ -12,6 +12,7 @@ import { MirrorSync } from "../constructs/mirror-sync";
 import { dockerHubTokenCommand } from "../constructs/token-command";
 import { ImageRepository } from "../constructs/image-repository";
 import { terraformLiteral } from "../constructs/terraform-literal";
+import { configureBackend } from "./backend";
 import { retain, RETAINED } from "./retained";
 
 /**
@@ -37,9 +38,12 @@ export class DockerPullStack extends TerraformStack {
       region: environment.region,
       // A deploy with credentials for another account fails before touching anything.
       allowedAccountIds: [environment.accountId],
+      assumeRole: environment.deploy.assumeRoleArn
+        ? [{ roleArn: environment.deploy.assumeRoleArn, sessionName: `cdktf-${environment.name}` }]
+        : undefined,
       defaultTags: [{ tags: { ...environment.tags } }],
     });
-    new LocalBackend(this, { path: environment.state.path });
+    configureBackend(this, environment.state);
 
     // Ephemeral: Terraform keeps it out of plans and state; it may only feed write-only arguments.
     const dockerHubToken = new TerraformVariable(this, "dockerhub_token", {

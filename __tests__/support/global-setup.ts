@@ -3,7 +3,7 @@
  * plugin cache, so the plan tests' parallel inits (in several jest workers)
  * only read it. Concurrent first installs into one cache are not safe.
  */
-import { warmPluginCache } from "./terraform";
+import { warmPluginCache } from "../../review/terraform";
 
 export default async function globalSetup(): Promise<void> {
   await warmPluginCache();

@@ -4,7 +4,7 @@
  * for the plan JSON.
  */
 import * as os from "node:os";
-import { changesOf, cleanUp, planOffline, PlanJson, PlanResult, setUpTerraform } from "./terraform";
+import { changesOf, cleanUp, planStack, PlanJson, PlanResult, setUpTerraform } from "../../review/terraform";
 
 export const terraform = setUpTerraform();
 /** `describe` when Terraform is here, `describe.skip` (after a loud warning) when not. */
@@ -35,11 +35,11 @@ async function pooled<T>(task: () => Promise<T>): Promise<T> {
 export function startPlan(
   name: string,
   stackJson: Record<string, unknown>,
-  options?: Parameters<typeof planOffline>[3],
+  options?: Parameters<typeof planStack>[3],
 ): Promise<PlanResult> {
   // describe.skip still collects its block: without terraform, start nothing.
   const planned = terraform
-    ? pooled(() => planOffline(terraform, name, stackJson, options))
+    ? pooled(() => planStack(terraform, name, stackJson, options))
     : Promise.reject(new Error("no terraform"));
   started.push(planned.catch(() => undefined));
   return planned;

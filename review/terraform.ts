@@ -1,12 +1,13 @@
 /**
- * Runs synthesized stacks through the real Terraform CLI and AWS provider,
- * offline: `init` (from a local provider mirror when this machine has one,
- * else the registry), `validate`, then `plan -refresh=false` with fake
- * credentials and the provider's skip flags, and `show -json`.
+ * Runs synthesized stacks through the real Terraform CLI and AWS provider:
+ * `init` (from a local provider mirror when this machine has one, else the
+ * registry), optionally `validate`, `plan`, and `show -json`. Offline, the
+ * plan runs on a copy with fake credentials, the provider's skip flags and
+ * `-refresh=false`; with real credentials, on the stack as synthesized.
  *
- * It writes its own Terraform CLI config and plugin cache under
- * `.terraform-test/` in the repository and depends on nothing outside the
- * repository that it did not find or create itself.
+ * Used by the tests and by `npm run review`. It writes its own Terraform CLI
+ * config and plugin cache under `.terraform-cache/` in the repository, and
+ * depends on nothing outside the repository that it did not find or create itself.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,8 +18,9 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 
 export const PROVIDER = { namespace: "hashicorp", type: "aws", version: "5.100.0" } as const;
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const WORK_ROOT = path.join(REPO_ROOT, ".terraform-test");
+const REPO_ROOT = path.resolve(__dirname, "..");
+/** The CLI config, the plugin cache and the plan directories. */
+const WORK_ROOT = path.join(REPO_ROOT, ".terraform-cache");
 const PLATFORM = `${process.platform}_${{ x64: "amd64", arm64: "arm64" }[process.arch as "x64" | "arm64"] ?? process.arch}`;
 
 /** Where Terraform (and people) keep local provider mirrors; the first that holds our provider wins. */
@@ -102,13 +104,7 @@ export function setUpTerraform(options: { quiet?: boolean } = {}): Terraform | u
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     CHECKPOINT_DISABLE: "1",
-    // Never let real credentials or profiles from the environment reach an offline plan.
-    AWS_PROFILE: undefined,
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_SESSION_TOKEN: undefined,
   };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return { binary, mirror, env };
 }
 
@@ -120,7 +116,7 @@ export function setUpTerraform(options: { quiet?: boolean } = {}): Terraform | u
 export function offlineCopy(stackJson: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(stackJson) as {
     provider?: { aws?: Record<string, unknown>[] };
-    terraform?: { backend?: unknown };
+    terraform?: { backend?: unknown; cloud?: unknown };
   };
   copy.provider?.aws?.forEach((provider) => {
     delete provider.allowed_account_ids;
@@ -133,7 +129,10 @@ export function offlineCopy(stackJson: Record<string, unknown>): Record<string, 
       skip_metadata_api_check: true,
     });
   });
-  if (copy.terraform) copy.terraform.backend = { local: { path: "terraform.tfstate" } };
+  if (copy.terraform) {
+    delete (copy.terraform as { cloud?: unknown }).cloud;
+    copy.terraform.backend = { local: { path: "terraform.tfstate" } };
+  }
   return copy as Record<string, unknown>;
 }
 
@@ -177,6 +176,23 @@ export interface PlanOptions {
    * @default false
    */
   readonly validate?: boolean;
+  /**
+   * Plan with the credentials of the environment, against the real backend
+   * and account, refreshing state: the stack as synthesized. Otherwise the
+   * offline copy, with fake credentials.
+   * @default false
+   */
+  readonly online?: boolean;
+  /** Where the plan directory goes. @default .terraform-cache/ in the repository */
+  readonly workRoot?: string;
+}
+
+/** AWS credentials in the environment: no offline plan may see them. */
+const AWS_CREDENTIALS = ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"];
+
+/** Whether this process has AWS credentials to plan with (environment variables only: profiles need AWS_PROFILE). */
+export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean((env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
 }
 
 /** A resource instance in a hand-written state: what a real deploy would have recorded. */
@@ -189,24 +205,28 @@ export interface ExistingResource {
 }
 
 /**
- * Writes the offline copy of `stackJson` to a fresh directory, then runs
- * init, (validate,) plan and show.
+ * Writes `stackJson` (its offline copy, unless `online`) to a fresh
+ * directory, then runs init, (validate,) plan and show.
  */
-export async function planOffline(
+export async function planStack(
   terraform: Terraform,
   name: string,
   stackJson: Record<string, unknown>,
   options: PlanOptions = {},
 ): Promise<PlanResult> {
   const variables = options.variables ?? {};
-  const dir = fs.mkdtempSync(path.join(WORK_ROOT, `${name}-`));
-  fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(offlineCopy(stackJson), null, 2));
+  const workRoot = options.workRoot ?? WORK_ROOT;
+  fs.mkdirSync(workRoot, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(workRoot, `${name}-`));
+  fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(options.online ? stackJson : offlineCopy(stackJson), null, 2));
+  const env = { ...terraform.env };
+  if (!options.online) for (const key of AWS_CREDENTIALS) delete env[key];
   if (options.existing) fs.writeFileSync(path.join(dir, "terraform.tfstate"), JSON.stringify(stateWith(options.existing), null, 2));
   const tf = async (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
     try {
       const { stdout, stderr } = await run(terraform.binary, args, {
         cwd: dir,
-        env: { ...terraform.env, ...extraEnv },
+        env: { ...env, ...extraEnv },
         maxBuffer: 256 * 1024 * 1024,
       });
       return stdout + stderr;
@@ -227,8 +247,9 @@ export async function planOffline(
     let output = await init;
     if (options.validate) output += await tf(["validate", "-no-color"]);
     const tfVars = Object.fromEntries(Object.entries(variables).map(([key, value]) => [`TF_VAR_${key}`, value]));
-    const mode = options.destroy ? ["-destroy"] : [];
-    output += await tf(["plan", ...mode, "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=plan.bin"], tfVars);
+    const mode = [...(options.destroy ? ["-destroy"] : []), ...(options.online ? [] : ["-refresh=false"])];
+    // -lock=false: a review plan only reads state, and must not wait on a deploy's lock.
+    output += await tf(["plan", ...mode, "-input=false", "-lock=false", "-no-color", "-out=plan.bin"], tfVars);
     const shown = await tf(["show", "-json", "plan.bin"]);
     return { dir, plan: JSON.parse(shown) as PlanJson, output: output + shown };
   } catch (error) {
@@ -264,7 +285,11 @@ function stateWith(resources: readonly ExistingResource[]): Record<string, unkno
 /** Installs the provider into the plugin cache once, from a throwaway configuration. */
 export async function warmPluginCache(): Promise<void> {
   const terraform = setUpTerraform({ quiet: true });
-  if (!terraform) return;
+  if (terraform) await warm(terraform);
+}
+
+/** One init, alone, so later parallel inits only read the plugin cache. */
+export async function warm(terraform: Terraform): Promise<void> {
   const dir = path.join(WORK_ROOT, "warm");
   fs.mkdirSync(dir, { recursive: true });
   const { namespace, type, version } = PROVIDER;

@@ -1,0 +1,33 @@
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
+import { Environment } from "../config/environment";
+
+/**
+ * The environment's state backend. S3 state is encrypted and locked with
+ * S3-native lock files; cdktf 0.21's S3Backend has no `use_lockfile`, so it
+ * goes in through the documented escape hatch (addOverride).
+ */
+export function configureBackend(stack: TerraformStack, state: Environment["state"]): void {
+  switch (state.backend) {
+    case "local":
+      new LocalBackend(stack, { path: state.path });
+      return;
+    case "s3":
+      new S3Backend(stack, {
+        bucket: state.bucket,
+        key: state.key,
+        region: state.region,
+        encrypt: true,
+        kmsKeyId: state.kmsKeyId,
+        assumeRole: state.roleArn ? { roleArn: state.roleArn } : undefined,
+      });
+      stack.addOverride("terraform.backend.s3.use_lockfile", true);
+      return;
+    case "cloud":
+      new CloudBackend(stack, {
+        organization: state.organization,
+        workspaces: new NamedCloudWorkspace(state.workspace),
+        hostname: state.hostname,
+      });
+      return;
+  }
+}
