@@ -78,7 +78,7 @@ async function main(): Promise<number> {
   fs.rmSync(path.join(reviewDir, "work"), { recursive: true, force: true });
 
   const ordered = environments.flatMap((e) => reviews.filter((r) => r.environment === e.name));
-  const summary = Object.fromEntries(ordered.map(({ changes: _changes, ...review }) => [review.environment, review]));
+  const summary = Object.fromEntries(ordered.map((review) => [review.environment, review]));
   fs.writeFileSync(path.join(reviewDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   fs.writeFileSync(path.join(reviewDir, "comment.md"), commentMarkdown(ordered, failures));
   log(`Wrote ${path.relative(root, reviewDir)}/{${[...ordered.map((r) => `${r.environment}.md`), "summary.json", "comment.md"].join(",")}}`);
