@@ -1,0 +1,86 @@
+/**
+ * The package as another project uses it: `npm pack` holds the compiled
+ * constructs, their types and the build scripts; examples/cross-account
+ * installs it (as a packed copy), type-checks and synthesizes against it,
+ * and its stacks plan through the real provider.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "./support/environments";
+import { afterNamed, afterOf, cleanUpPlansAfterAll, describeWithTerraform, list, PLAN_TIMEOUT, rolePolicy, startPlan } from "./support/plans";
+import { PlanResult } from "../review/terraform";
+
+cleanUpPlansAfterAll();
+
+const EXAMPLE = path.join(PROJECT_ROOT, "examples", "cross-account");
+const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+describe("npm pack", () => {
+  test("holds the compiled package, its types, the build's scripts and the schema; no tests, no environments", () => {
+    const [packed] = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], PROJECT_ROOT)) as { files: { path: string }[] }[];
+    npm(["run", "build"], PROJECT_ROOT);
+    const files = packed.files.map((f) => f.path);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "README.md",
+        "dist/index.js",
+        "dist/index.d.ts",
+        "dist/constructs/ecr-mirror.js",
+        "dist/constructs/ecr-mirror.d.ts",
+        "dist/constructs/scripts/dockerhub-login.sh",
+        "dist/constructs/scripts/mirror-sync.sh",
+        "schema/environment.schema.json",
+      ]),
+    );
+    for (const file of files) expect(file).not.toMatch(/^(__tests__|environments|examples|scripts)\/|^main\.|\.ts$(?<!\.d\.ts$)/);
+  }, 120_000);
+});
+
+describeWithTerraform("examples/cross-account, a separate cdktf app built on the package", () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "example-out-"));
+  const plans = new Map<string, Promise<PlanResult>>();
+  beforeAll(() => {
+    // dist/ first: the example installs the project as `npm pack` would pack it.
+    npm(["run", "build"], PROJECT_ROOT);
+    npm(["ci", "--no-audit", "--no-fund"], EXAMPLE);
+    execFileSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsc"), ["-p", path.join(EXAMPLE, "tsconfig.json")], { stdio: "pipe" });
+    execFileSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: EXAMPLE, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: "pipe" });
+    for (const stack of fs.readdirSync(path.join(outdir, "stacks"))) {
+      plans.set(stack, startPlan(`example-${stack}`, JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")), { validate: true }));
+    }
+  }, PLAN_TIMEOUT);
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  test("installs the package as a copy, type-checks against its published types, synthesizes three stacks", () => {
+    expect(fs.lstatSync(path.join(EXAMPLE, "node_modules", "dockerhub-pull-escape")).isSymbolicLink()).toBe(false);
+    expect([...plans.keys()].sort()).toEqual(["shared-services", "workload-a", "workload-b"]);
+  });
+
+  test("every stack validates and plans with the real provider", async () => {
+    for (const [, planned] of plans) expect((await planned).plan.errored).toBe(false);
+  }, PLAN_TIMEOUT);
+
+  test("the shared-services mirror lets both workload accounts import through its cache and pull", async () => {
+    const { plan } = await plans.get("shared-services")!;
+    const [registryPolicy] = afterOf(plan, "aws_ecr_registry_policy");
+    const [statement] = JSON.parse(registryPolicy.policy as string).Statement;
+    expect(statement.Principal).toEqual({ AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"] });
+    expect(afterOf(plan, "aws_scheduler_schedule")).toHaveLength(1);
+  }, PLAN_TIMEOUT);
+
+  test.each(["workload-a", "workload-b"])("%s builds against the shared mirror, with pull grants on its ARNs only", async (workload) => {
+    const { plan } = await plans.get(workload)!;
+    const project = afterNamed(plan, "aws_codebuild_project", `${workload}-docker-build`);
+    const variables = (project.environment as { environment_variable: { name: string; value: string }[] }[])[0].environment_variable;
+    expect(variables).toContainEqual({ name: "REGISTRY_MIRROR", type: "PLAINTEXT", value: "333333333333.dkr.ecr.eu-west-1.amazonaws.com/docker-hub" });
+    const pull = rolePolicy(plan, `${workload}-docker-build-build`).find((s) => s.Sid === "PullThroughMirrorCache")!;
+    expect(list(pull.Resource)).toEqual([
+      "arn:aws:ecr:eu-west-1:333333333333:repository/docker-hub/*",
+      "arn:aws:ecr:eu-west-1:333333333333:repository/ecr-public/*",
+    ]);
+    expect(afterOf(plan, "aws_ecr_pull_through_cache_rule")).toEqual([]);
+  }, PLAN_TIMEOUT);
+});
