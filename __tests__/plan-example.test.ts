@@ -19,8 +19,8 @@ const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, en
 
 describe("npm pack", () => {
   test("holds the compiled package, its types, the build's scripts and the schema; no tests, no environments", () => {
-    const [packed] = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], PROJECT_ROOT)) as { files: { path: string }[] }[];
     npm(["run", "build"], PROJECT_ROOT);
+    const [packed] = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], PROJECT_ROOT)) as { files: { path: string }[] }[];
     const files = packed.files.map((f) => f.path);
     expect(files).toEqual(
       expect.arrayContaining([
