@@ -28,6 +28,7 @@ export interface Environment {
     | (Extract<EnvironmentFile["state"], { backend: "cloud" }> & { readonly workspace: string });
   readonly deploy: EnvironmentFile["deploy"];
   readonly estimates: EnvironmentFile["estimates"];
+  readonly policy: EnvironmentFile["policy"];
   readonly dockerHub: {
     readonly username?: string;
     readonly parameterPrefix: string;

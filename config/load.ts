@@ -245,6 +245,7 @@ function resolveEnvironment(name: string, file: string, config: EnvironmentFile,
     state: resolveState(config, name, projectRoot),
     deploy: config.deploy,
     estimates: config.estimates,
+    policy: config.policy,
     dockerHub: {
       ...config.dockerHub,
       parameterPrefix: config.dockerHub.parameterPrefix ?? `/${config.project}/${name}/dockerhub`,
@@ -377,6 +378,7 @@ function valueAt(raw: unknown, keys: readonly PathKey[]): unknown {
 
 type JsonSchema = {
   properties?: Record<string, JsonSchema>;
+  propertyNames?: { enum?: string[] };
   items?: JsonSchema;
   oneOf?: JsonSchema[];
   anyOf?: JsonSchema[];
@@ -400,7 +402,8 @@ function allowedKeysAt(keys: readonly PathKey[], raw: unknown): string[] {
       });
     });
   });
-  return [...new Set(candidates.flatMap((schema) => Object.keys(schema.properties ?? {})))].sort();
+  // Objects list their fields; maps with a closed set of keys (partialRecord) list those.
+  return [...new Set(candidates.flatMap((schema) => [...Object.keys(schema.properties ?? {}), ...(schema.propertyNames?.enum ?? [])]))].sort();
 }
 
 /** For a discriminated union, the member whose constant fields match `value`; otherwise every member. */

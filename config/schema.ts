@@ -14,6 +14,7 @@ import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
 import { EcrMirror } from "../constructs/ecr-mirror";
 import { EgressNetwork } from "../constructs/egress-network";
 import { MirrorSync } from "../constructs/mirror-sync";
+import { RULES } from "../policies/policy-checks";
 import { ImageRepository } from "../constructs/image-repository";
 
 /** The ways out of Docker Hub's anonymous pull limit; see the README. */
@@ -508,6 +509,23 @@ const deploy = z
   })
   .prefault({});
 
+const policy = z
+  .strictObject({
+    acknowledge: z
+      .partialRecord(
+        z.enum(RULES.map((rule) => rule.id) as [string, ...string[]], {
+          error: `expected a rule id: ${RULES.map((rule) => rule.id).join(", ")}`,
+        }),
+        z
+          .string()
+          .refine((reason) => reason.trim().length >= 10, { error: "expected a written reason (at least 10 characters): why this environment may break the rule" }),
+      )
+      .default({})
+      .describe("Rules this environment may break, each with the reason: { \"DP-EC2-1\": \"why\" }. Default: {}."),
+  })
+  .prefault({})
+  .describe("The policy checks that run at synth (see the README's Guardrails).");
+
 const estimates = z
   .strictObject({
     pullsPerBuild: integer(0, 1000)
@@ -574,6 +592,7 @@ export const EnvironmentFileSchema = z
     network: network.describe("Where builds run and leave from (strategy fixed-ip)."),
     mirror: mirror.describe("The ECR registry that mirrors public images (strategy mirror)."),
     deploy: deploy.describe("Roles for deploying this environment, by hand and from CI."),
+    policy,
     estimates,
   })
   .describe("One environment of the Docker Hub pull-limit project: environments/<name>.json becomes the stack <name>.");

@@ -29,11 +29,16 @@ export interface SecretFinding {
   readonly message: string;
 }
 
+/** What kind of well-known credential `value` looks like ("a Docker Hub access token"), or undefined. */
+export function looksLikeSecret(value: string): string | undefined {
+  return SECRET_VALUES.find((s) => s.pattern.test(value))?.what;
+}
+
 /** Walks parsed JSON and reports every key or string value that looks like a secret. */
 export function findSecrets(value: unknown, path: readonly (string | number)[] = []): SecretFinding[] {
   if (typeof value === "string") {
-    const match = SECRET_VALUES.find((s) => s.pattern.test(value));
-    return match ? [{ path, message: `looks like ${match.what}: ${SECRETS_GO_ELSEWHERE}` }] : [];
+    const what = looksLikeSecret(value);
+    return what ? [{ path, message: `looks like ${what}: ${SECRETS_GO_ELSEWHERE}` }] : [];
   }
   if (Array.isArray(value)) return value.flatMap((item, index) => findSecrets(item, [...path, index]));
   if (value !== null && typeof value === "object") {

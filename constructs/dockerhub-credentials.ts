@@ -2,6 +2,7 @@ import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
+import { markStateful } from "../policies/policy-checks";
 import { IGrantable } from "./iam";
 import { dockerHubTokenCommand } from "./token-command";
 
@@ -68,6 +69,7 @@ export class DockerHubCredentials extends Construct {
     this.tokenParameterArn = formatArn(this, { service: "ssm", resource: `parameter${this.tokenParameterName}` });
     const retain = (props.removalPolicy ?? DockerHubCredentials.DEFAULT_REMOVAL_POLICY) === "retain";
     const lifecycle = retain ? { preventDestroy: true } : undefined;
+    const mark = { holds: "stored Docker Hub credentials", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) };
 
     this.usernameParameter = new SsmParameter(this, "username", {
       name: this.usernameParameterName,
@@ -77,6 +79,7 @@ export class DockerHubCredentials extends Construct {
       value: props.username ?? DockerHubCredentials.UNSET,
       lifecycle,
     });
+    markStateful(this.usernameParameter, mark);
 
     // No description: with a write-only value, any in-place update other than
     // tags makes the provider re-put the parameter without its value.
@@ -88,6 +91,7 @@ export class DockerHubCredentials extends Construct {
       valueWoVersion: DockerHubCredentials.TOKEN_WRITE_VERSION,
       lifecycle,
     });
+    markStateful(this.tokenParameter, mark);
   }
 
   /**

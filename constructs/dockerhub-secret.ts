@@ -4,6 +4,7 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { DockerHubCredentials } from "./dockerhub-credentials";
+import { markStateful } from "../policies/policy-checks";
 import { IGrantable } from "./iam";
 import { dockerHubTokenCommand } from "./token-command";
 
@@ -63,13 +64,16 @@ export class DockerHubSecret extends Construct {
     this.secretName = props.secretName;
     this.username = props.username ?? DockerHubCredentials.UNSET;
     this.secretArnPattern = formatArn(this, { service: "secretsmanager", resource: `secret:${props.secretName}-??????` });
-    const lifecycle = (props.removalPolicy ?? "retain") === "retain" ? { preventDestroy: true } : {};
+    const retain = (props.removalPolicy ?? "retain") === "retain";
+    const lifecycle = retain ? { preventDestroy: true } : {};
+    const mark = { holds: "stored Docker Hub credentials", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) };
     this.secret = new SecretsmanagerSecret(this, "secret", {
       name: props.secretName,
       description: "Docker Hub credentials for ECR's pull-through cache and the mirror sync",
       lifecycle: { ...lifecycle },
     });
     if (props.logicalIds) this.secret.overrideLogicalId(props.logicalIds.secret);
+    markStateful(this.secret, mark);
     const token = props.initialToken ? Fn.coalesce([props.initialToken, DockerHubCredentials.UNSET]) : DockerHubCredentials.UNSET;
     const version = new SecretsmanagerSecretVersion(this, "initial-version", {
       secretId: this.secret.id,
@@ -79,6 +83,7 @@ export class DockerHubSecret extends Construct {
       lifecycle: { ...lifecycle, ignoreChanges: ["version_stages"] },
     });
     if (props.logicalIds) version.overrideLogicalId(props.logicalIds.initialVersion);
+    markStateful(version, mark);
   }
 
   /** A writer for `dockerHubTokenCommand`: the JSON secret, built by printf, to `aws secretsmanager` on stdin. */

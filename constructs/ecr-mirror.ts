@@ -6,6 +6,7 @@ import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrRepositoryCreationTemplate } from "@cdktf/provider-aws/lib/ecr-repository-creation-template";
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
 import { Construct } from "constructs";
+import { markStateful } from "../policies/policy-checks";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { DockerHubSecret } from "./dockerhub-secret";
 import { IGrantable } from "./iam";
@@ -189,6 +190,7 @@ export class EcrMirror extends Construct {
         lifecycle: retain ? { preventDestroy: true } : undefined,
       });
       if (props.repositoryLogicalId) repository.overrideLogicalId(props.repositoryLogicalId(path));
+      markStateful(repository, { holds: "mirrored images", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
       new EcrLifecyclePolicy(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}-lifecycle`, { repository: repository.name, policy: lifecyclePolicy });
       if (repositoryPolicy) {
         new EcrRepositoryPolicy(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}-policy`, { repository: repository.name, policy: repositoryPolicy });

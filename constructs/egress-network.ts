@@ -10,6 +10,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
+import { markStateful } from "../policies/policy-checks";
 import { AwsEnvironments } from "./aws-environment";
 import { formatCidr, parseCidr, subnetOf } from "./cidr";
 
@@ -131,6 +132,7 @@ export class EgressNetwork extends Construct {
       : natZones.map((i) => {
           const ip = new Eip(this, `egress-ip-${i}`, { domain: "vpc", lifecycle: retain ? { preventDestroy: true } : undefined });
           if (props.elasticIpLogicalId) ip.overrideLogicalId(props.elasticIpLogicalId(i));
+          markStateful(ip, { holds: "an egress address others may have allow-listed", ...(retain ? {} : { unprotectedBecause: 'elasticIpRemovalPolicy is "destroy"' }) });
           return ip;
         });
     this.natGateways = natZones.map(

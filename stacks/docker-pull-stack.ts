@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { Environment, uses } from "../config/environment";
 import { AwsEnvironments, formatArn } from "../constructs/aws-environment";
@@ -12,6 +12,7 @@ import { MirrorSync } from "../constructs/mirror-sync";
 import { dockerHubTokenCommand } from "../constructs/token-command";
 import { ImageRepository } from "../constructs/image-repository";
 import { terraformLiteral } from "../constructs/terraform-literal";
+import { PolicyChecks } from "../policies/policy-checks";
 import { configureBackend } from "./backend";
 import { retain, RETAINED } from "./retained";
 
@@ -33,6 +34,7 @@ export class DockerPullStack extends TerraformStack {
   constructor(scope: Construct, id: string, readonly environment: Environment) {
     super(scope, id);
     AwsEnvironments.use(this, { accountId: environment.accountId, region: environment.region });
+    Aspects.of(this).add(new PolicyChecks({ acknowledgements: environment.policy.acknowledge }));
 
     new AwsProvider(this, "aws", {
       region: environment.region,

@@ -1,0 +1,2 @@
+export * from "./policy-checks";
+export * from "./rule";
