@@ -1,10 +1,8 @@
 /**
- * The Docker Hub token through the real provider: never in the configuration,
- * the plan or Terraform's output, and safe from every later plan of a
- * deployed environment (plans against a recorded state).
+ * The stored Docker Hub token through the real provider: safe from every
+ * later plan of a deployed environment (plans against a recorded state).
+ * (That it never appears anywhere: plan-secrets.test.ts.)
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { DockerHubCredentials } from "../constructs";
@@ -14,30 +12,6 @@ import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } 
 import { changesOf, PlanResult } from "../review/terraform";
 
 cleanUpPlansAfterAll();
-
-describeWithTerraform("the token: given or not, never in the configuration, the plan or Terraform's output", () => {
-  const canary = "dckr_pat_CANARY0123456789abcdefXYZ";
-  const planned = startPlan("dev-with-token", synthStackJson(environmentFrom(readShipped("dev"), "dev")), {
-    variables: { dockerhub_token: canary },
-  });
-  let result: PlanResult;
-  beforeAll(async () => {
-    result = await planned;
-  }, PLAN_TIMEOUT);
-
-  test("the plan with the token succeeds and writes it through value_wo only", () => {
-    expect(result.plan.errored).toBe(false);
-    const token = changesOf(result.plan, "aws_ssm_parameter").find((c) => c.name === RETAINED.dockerHubToken.name)!;
-    expect(token.change.after).toMatchObject({ value_wo: null, value_wo_version: 1 });
-  });
-
-  test("the canary appears nowhere: not in the synthesized JSON, the plan JSON, or anything Terraform printed", () => {
-    expect(fs.readFileSync(path.join(result.dir, "main.tf.json"), "utf8")).not.toContain(canary);
-    expect(JSON.stringify(result.plan)).not.toContain(canary);
-    expect(result.output).not.toContain(canary);
-    expect(fs.readFileSync(path.join(result.dir, "plan.bin")).includes(canary)).toBe(false);
-  });
-});
 
 describeWithTerraform("a deployed environment: the stored token is safe from later plans", () => {
   const environment = environmentFrom(readShipped("dev"), "dev");

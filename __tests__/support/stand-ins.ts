@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse } from "yaml";
 
 export interface Call {
   readonly command: string;
@@ -75,6 +76,22 @@ export class StandIns {
       encoding: "utf8",
     });
     return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /**
+   * Runs a buildspec's phases in order, as CodeBuild does: a phase stops at
+   * its first failing command; post_build runs even after a failed build.
+   */
+  runBuildSpec(yaml: string, env: Record<string, string>): Record<string, { status: number; stdout: string; stderr: string }> {
+    const spec = parse(yaml) as { phases: Record<string, { commands: string[] }> };
+    const results: Record<string, { status: number; stdout: string; stderr: string }> = {};
+    for (const phase of ["install", "pre_build", "build", "post_build"]) {
+      const commands = spec.phases[phase]?.commands;
+      if (!commands) continue;
+      if (phase === "build" && results.pre_build?.status) continue;
+      results[phase] = this.bash(commands.map((command) => `${command.trimEnd()} || exit $?`).join("\n"), env);
+    }
+    return results;
   }
 
   calls(): Call[] {
