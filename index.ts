@@ -6,3 +6,4 @@ export * from "./config";
 export * from "./constructs";
 export * from "./review/summary";
 export * from "./stacks";
+export * from "./policies";

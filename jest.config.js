@@ -1,5 +1,9 @@
+const os = require("node:os");
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // The plan tests wait on Terraform processes: two workers keep the cores busy even on a 2-core machine.
+  maxWorkers: Math.max(2, os.cpus().length - 1),
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],

@@ -55,7 +55,7 @@ export function referencedAddresses(value: unknown): string[] {
 }
 
 /** An IAM-style policy document held in a string attribute, parsed; undefined when not (yet) a JSON document. */
-export function policyDocument(value: unknown): { Statement?: unknown } | undefined {
+export function parsePolicyDocument(value: unknown): { Statement?: unknown } | undefined {
   if (typeof value !== "string") return undefined;
   try {
     return JSON.parse(value) as { Statement?: unknown };

@@ -161,7 +161,32 @@ export interface PlanJson {
   readonly errored: boolean;
 }
 
-let initLock: Promise<unknown> = Promise.resolve();
+/**
+ * Runs `task` holding a lock shared by every process on this machine (a
+ * directory: mkdir is atomic). `terraform init` re-links the plugin cache's
+ * entry each time, so an init in one jest worker can catch another's cache
+ * half-written: inits take turns. A lock older than a minute is stale.
+ */
+async function withInitLock<T>(task: () => Promise<T>): Promise<T> {
+  const lock = path.join(WORK_ROOT, "init.lock");
+  fs.mkdirSync(WORK_ROOT, { recursive: true });
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    return await task();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
 
 export interface PlanOptions {
   /** Terraform variables, passed as TF_VAR_* (as CI would). */
@@ -241,10 +266,17 @@ export async function planStack(
     }
   };
   try {
-    // The plugin cache is not safe for concurrent installs: one init at a time.
-    const init = initLock.then(() => tf(["init", "-input=false", "-no-color"]));
-    initLock = init.catch(() => undefined);
-    let output = await init;
+    let output = "";
+    if (options.online) {
+      // The real backend: this directory's own init.
+      output += await withInitLock(() => tf(["init", "-input=false", "-no-color"]));
+    } else {
+      // Offline copies all have the same providers and a local backend: they share one
+      // initialized data directory instead of each hashing the 675 MB provider in an init.
+      const shared = await offlineDataDir(terraform);
+      fs.copyFileSync(path.join(shared.configDir, ".terraform.lock.hcl"), path.join(dir, ".terraform.lock.hcl"));
+      env.TF_DATA_DIR = shared.dataDir;
+    }
     if (options.validate) output += await tf(["validate", "-no-color"]);
     const tfVars = Object.fromEntries(Object.entries(variables).map(([key, value]) => [`TF_VAR_${key}`, value]));
     const mode = [...(options.destroy ? ["-destroy"] : []), ...(options.online ? [] : ["-refresh=false"])];
@@ -282,22 +314,35 @@ function stateWith(resources: readonly ExistingResource[]): Record<string, unkno
   };
 }
 
-/** Installs the provider into the plugin cache once, from a throwaway configuration. */
+/** Initializes the shared offline data directory once, before the tests' plans. */
 export async function warmPluginCache(): Promise<void> {
   const terraform = setUpTerraform({ quiet: true });
-  if (terraform) await warm(terraform);
+  if (terraform) await offlineDataDir(terraform);
 }
 
-/** One init, alone, so later parallel inits only read the plugin cache. */
-export async function warm(terraform: Terraform): Promise<void> {
-  const dir = path.join(WORK_ROOT, "warm");
-  fs.mkdirSync(dir, { recursive: true });
-  const { namespace, type, version } = PROVIDER;
-  fs.writeFileSync(
-    path.join(dir, "main.tf.json"),
-    JSON.stringify({ terraform: { required_providers: { aws: { source: `${namespace}/${type}`, version } } } }),
-  );
-  await run(terraform.binary, ["init", "-input=false", "-no-color"], { cwd: dir, env: terraform.env });
+/**
+ * The data directory (TF_DATA_DIR) every offline plan shares: initialized
+ * once, under the lock, for a configuration with the same provider and the
+ * same local backend as the offline copies, so they need no init of their own.
+ */
+export async function offlineDataDir(terraform: Terraform): Promise<{ configDir: string; dataDir: string }> {
+  const configDir = path.join(WORK_ROOT, "offline");
+  const dataDir = path.join(configDir, ".terraform");
+  const ready = path.join(configDir, ".ready");
+  if (!fs.existsSync(ready)) {
+    await withInitLock(async () => {
+      if (fs.existsSync(ready)) return;
+      fs.mkdirSync(configDir, { recursive: true });
+      const { namespace, type, version } = PROVIDER;
+      fs.writeFileSync(
+        path.join(configDir, "main.tf.json"),
+        JSON.stringify(offlineCopy({ terraform: { required_providers: { aws: { source: `${namespace}/${type}`, version } } } })),
+      );
+      await run(terraform.binary, ["init", "-input=false", "-no-color"], { cwd: configDir, env: terraform.env });
+      fs.writeFileSync(ready, "");
+    });
+  }
+  return { configDir, dataDir };
 }
 
 /** Removes plan directories (they hold the provider links, not the provider). */

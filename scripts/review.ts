@@ -16,7 +16,7 @@ import { App } from "cdktf";
 import { ConfigError, Environment, loadEnvironments } from "../config";
 import { commentMarkdown, environmentMarkdown } from "../review/markdown";
 import { EnvironmentReview, summarize } from "../review/summary";
-import { cleanUp, hasAwsCredentials, planStack, PlanResult, setUpTerraform, warm } from "../review/terraform";
+import { cleanUp, hasAwsCredentials, planStack, PlanResult, setUpTerraform } from "../review/terraform";
 import { synthesizeEnvironments } from "../stacks";
 
 async function main(): Promise<number> {
@@ -43,7 +43,6 @@ async function main(): Promise<number> {
   if (!terraform) return 1;
   const mode = offline ? "offline" : "online";
   log(`Reviewing ${environments.map((e) => e.name).join(", ")}: ${mode === "offline" ? "offline (fake credentials, no refresh)" : "with the AWS credentials of this shell"}`);
-  await warm(terraform);
 
   fs.mkdirSync(reviewDir, { recursive: true });
   const results: PlanResult[] = [];

@@ -1,7 +1,7 @@
 /**
- * Runs once before the test files: one `terraform init` fills the shared
- * plugin cache, so the plan tests' parallel inits (in several jest workers)
- * only read it. Concurrent first installs into one cache are not safe.
+ * Runs once before the test files: one `terraform init` fills the plugin
+ * cache, so the first plans do not all wait on it. (Inits in the test
+ * workers take turns anyway: review/terraform.ts locks around them.)
  */
 import { warmPluginCache } from "../../review/terraform";
 

@@ -1,4 +1,4 @@
-import { PolicyRule, policyDocument, statementsOf } from "../rule";
+import { PolicyRule, parsePolicyDocument, statementsOf } from "../rule";
 
 /** Condition keys that pin a `*` principal to known accounts. */
 const PINNING_KEYS = ["aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:SourceAccount", "aws:PrincipalOrgPaths"];
@@ -16,9 +16,9 @@ export const ecrPolicyPrincipals: PolicyRule = {
     "Share the mirror with mirror.sharing.accountIds or mirror.sharing.organizationId.",
   check(stack) {
     const documents = [
-      ...stack.ofType("aws_ecr_repository_policy").map((r) => ({ resource: r, document: policyDocument(r.config.policy) })),
-      ...stack.ofType("aws_ecr_registry_policy").map((r) => ({ resource: r, document: policyDocument(r.config.policy) })),
-      ...stack.ofType("aws_ecr_repository_creation_template").map((r) => ({ resource: r, document: policyDocument(r.config.repository_policy) })),
+      ...stack.ofType("aws_ecr_repository_policy").map((r) => ({ resource: r, document: parsePolicyDocument(r.config.policy) })),
+      ...stack.ofType("aws_ecr_registry_policy").map((r) => ({ resource: r, document: parsePolicyDocument(r.config.policy) })),
+      ...stack.ofType("aws_ecr_repository_creation_template").map((r) => ({ resource: r, document: parsePolicyDocument(r.config.repository_policy) })),
     ];
     return documents.flatMap(({ resource, document }) =>
       statementsOf(document)

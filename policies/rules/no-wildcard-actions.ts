@@ -1,4 +1,4 @@
-import { PolicyRule, policyDocument, statementsOf } from "../rule";
+import { PolicyRule, parsePolicyDocument, statementsOf } from "../rule";
 
 /** Attributes that hold IAM-style policy documents. */
 const POLICY_ATTRIBUTES: Record<string, string[]> = {
@@ -22,7 +22,7 @@ export const noWildcardActions: PolicyRule = {
     return Object.entries(POLICY_ATTRIBUTES).flatMap(([type, attributes]) =>
       stack.ofType(type).flatMap((resource) =>
         attributes.flatMap((attribute) =>
-          statementsOf(policyDocument(resource.config[attribute]))
+          statementsOf(parsePolicyDocument(resource.config[attribute]))
             .filter((statement) => statement.Effect !== "Deny")
             .flatMap((statement) => [statement.Action ?? []].flat().filter((action) => action.includes("*")).map((action) => ({ statement, action })))
             .map(({ statement, action }) => ({ resource, message: `statement ${statement.Sid ?? "(no Sid)"} in ${attribute} allows ${action}` })),
