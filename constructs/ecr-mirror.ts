@@ -10,7 +10,7 @@ import { markStateful } from "../policies/policy-checks";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { DockerHubSecret } from "./dockerhub-secret";
 import { IGrantable } from "./iam";
-import { grantEcrLogin } from "./image-repository";
+import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, grantEcrLogin, lifecyclePolicy } from "./image-repository";
 import { ServiceRole } from "./service-role";
 
 /** An upstream registry beyond Docker Hub and ECR Public, e.g. GHCR or Quay. */
@@ -133,7 +133,7 @@ export class EcrMirror extends Construct {
 
     const sharing = props.sharing ?? {};
     const shared = (sharing.accountIds?.length ?? 0) > 0 || sharing.organizationId !== undefined;
-    const lifecyclePolicy = mirrorLifecyclePolicy(
+    const lifecycle = lifecyclePolicy(
       props.untaggedExpiryDays ?? EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS,
       props.keepLastImages ?? EcrMirror.DEFAULT_KEEP_LAST_IMAGES,
     );
@@ -158,7 +158,7 @@ export class EcrMirror extends Construct {
           appliedFor: ["PULL_THROUGH_CACHE"],
           description: `Repositories the pull-through cache creates under ${prefix}/`,
           imageTagMutability: props.tagMutability ?? "MUTABLE",
-          lifecyclePolicy,
+          lifecyclePolicy: lifecycle,
           repositoryPolicy,
           encryptionConfiguration: [encryption],
           customRoleArn: templateRole?.roleArn,
@@ -181,7 +181,8 @@ export class EcrMirror extends Construct {
     const retain = (props.removalPolicy ?? "retain") === "retain";
     this.pinnedRepositories = (props.pinnedRepositories ?? []).map((path) => {
       const name = `${pinnedPrefix}/${path}`;
-      const repository = new EcrRepository(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}`, {
+      const id = `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}`;
+      const repository = new EcrRepository(this, id, {
         name,
         imageTagMutability: props.tagMutability ?? "MUTABLE",
         imageScanningConfiguration: { scanOnPush: props.scanOnPush ?? true },
@@ -191,9 +192,9 @@ export class EcrMirror extends Construct {
       });
       if (props.repositoryLogicalId) repository.overrideLogicalId(props.repositoryLogicalId(path));
       markStateful(repository, { holds: "mirrored images", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
-      new EcrLifecyclePolicy(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}-lifecycle`, { repository: repository.name, policy: lifecyclePolicy });
+      new EcrLifecyclePolicy(this, `${id}-lifecycle`, { repository: repository.name, policy: lifecycle });
       if (repositoryPolicy) {
-        new EcrRepositoryPolicy(this, `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}-policy`, { repository: repository.name, policy: repositoryPolicy });
+        new EcrRepositoryPolicy(this, `${id}-policy`, { repository: repository.name, policy: repositoryPolicy });
       }
       return repository;
     });
@@ -213,15 +214,7 @@ export class EcrMirror extends Construct {
     grantEcrLogin(grantee);
     grantee.addToPrincipalPolicy({
       sid: "PushPinnedImages",
-      actions: [
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:BatchGetImage",
-        "ecr:CompleteLayerUpload",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:InitiateLayerUpload",
-        "ecr:PutImage",
-        "ecr:UploadLayerPart",
-      ],
+      actions: ECR_PUSH_ACTIONS,
       resources: this.pinnedPaths.map((path) => this.pinnedRepositoryArn(path)),
     });
   }
@@ -277,7 +270,7 @@ export function registryOf(location: Pick<MirrorLocation, "accountId" | "region"
 export function grantMirrorPull(scope: Construct, grantee: IGrantable, location: MirrorLocation): void {
   const arn = (prefix: string) =>
     formatArn(scope, { service: "ecr", region: location.region, accountId: location.accountId, resource: `repository/${prefix}/*` });
-  const pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+  const pull = ECR_PULL_ACTIONS;
   grantEcrLogin(grantee);
   grantee.addToPrincipalPolicy({
     sid: "PullThroughMirrorCache",
@@ -285,25 +278,6 @@ export function grantMirrorPull(scope: Construct, grantee: IGrantable, location:
     resources: location.cachePrefixes.map(arn),
   });
   grantee.addToPrincipalPolicy({ sid: "PullPinnedMirrorImages", actions: pull, resources: [arn(location.pinnedPrefix)] });
-}
-
-function mirrorLifecyclePolicy(untaggedExpiryDays: number, keepLastImages: number): string {
-  return JSON.stringify({
-    rules: [
-      {
-        rulePriority: 1,
-        description: `Expire untagged images after ${untaggedExpiryDays} days`,
-        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedExpiryDays },
-        action: { type: "expire" },
-      },
-      {
-        rulePriority: 2,
-        description: `Keep the last ${keepLastImages} images`,
-        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepLastImages },
-        action: { type: "expire" },
-      },
-    ],
-  });
 }
 
 /** Who may pull: listed accounts, and principals of the organization (never `*` without the org condition). */
@@ -331,7 +305,7 @@ function principalStatements(sharing: MirrorSharing, sid: string, body: Record<s
 
 /** Repository policy: other accounts pull. */
 function pullPolicy(sharing: MirrorSharing): Record<string, unknown> {
-  const body = { Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] };
+  const body = { Action: ECR_PULL_ACTIONS };
   return { Version: "2012-10-17", Statement: principalStatements(sharing, "Pull", body) };
 }
 

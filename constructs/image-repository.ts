@@ -56,46 +56,54 @@ export class ImageRepository extends Construct {
       forceDelete: false,
     });
 
-    const untaggedDays = props.untaggedExpiryDays ?? ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS;
-    const keepLast = props.keepLastImages ?? ImageRepository.DEFAULT_KEEP_LAST_IMAGES;
     new EcrLifecyclePolicy(this, "lifecycle", {
       repository: this.repository.name,
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: `Expire untagged images after ${untaggedDays} days`,
-            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedDays },
-            action: { type: "expire" },
-          },
-          {
-            rulePriority: 2,
-            description: `Keep the last ${keepLast} images`,
-            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepLast },
-            action: { type: "expire" },
-          },
-        ],
-      }),
+      policy: lifecyclePolicy(
+        props.untaggedExpiryDays ?? ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS,
+        props.keepLastImages ?? ImageRepository.DEFAULT_KEEP_LAST_IMAGES,
+      ),
     });
   }
 
   /** Lets `grantee` push images to this repository (and pull, for layer reuse), and log in to ECR. */
   grantPush(grantee: IGrantable): void {
     grantEcrLogin(grantee);
-    grantee.addToPrincipalPolicy({
-      sid: "PushToImageRepository",
-      actions: [
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:BatchGetImage",
-        "ecr:CompleteLayerUpload",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:InitiateLayerUpload",
-        "ecr:PutImage",
-        "ecr:UploadLayerPart",
-      ],
-      resources: [this.repositoryArn],
-    });
+    grantee.addToPrincipalPolicy({ sid: "PushToImageRepository", actions: ECR_PUSH_ACTIONS, resources: [this.repositoryArn] });
   }
+}
+
+/** What pulling an image takes. */
+export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+
+/** What pushing an image takes (pulls included, for layer reuse). */
+export const ECR_PUSH_ACTIONS = [
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:BatchGetImage",
+  "ecr:CompleteLayerUpload",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:InitiateLayerUpload",
+  "ecr:PutImage",
+  "ecr:UploadLayerPart",
+];
+
+/** An ECR lifecycle policy: expire untagged images after some days, keep the last N images. */
+export function lifecyclePolicy(untaggedExpiryDays: number, keepLastImages: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images after ${untaggedExpiryDays} days`,
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedExpiryDays },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the last ${keepLastImages} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepLastImages },
+        action: { type: "expire" },
+      },
+    ],
+  });
 }
 
 /** `ecr:GetAuthorizationToken` supports no resource type: its resource is `*` by AWS's design. */
