@@ -65,12 +65,12 @@ export class DockerHubSecret extends Construct {
     this.username = props.username ?? DockerHubCredentials.UNSET;
     this.secretArnPattern = formatArn(this, { service: "secretsmanager", resource: `secret:${props.secretName}-??????` });
     const retain = (props.removalPolicy ?? "retain") === "retain";
-    const lifecycle = retain ? { preventDestroy: true } : {};
+    const lifecycle = retain ? { preventDestroy: true } : undefined;
     const mark = { holds: "stored Docker Hub credentials", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) };
     this.secret = new SecretsmanagerSecret(this, "secret", {
       name: props.secretName,
       description: "Docker Hub credentials for ECR's pull-through cache and the mirror sync",
-      lifecycle: { ...lifecycle },
+      lifecycle,
     });
     if (props.logicalIds) this.secret.overrideLogicalId(props.logicalIds.secret);
     markStateful(this.secret, mark);

@@ -258,7 +258,7 @@ export class DockerPullStack extends TerraformStack {
       output("dockerhub_token_parameter", this.credentials.tokenParameterName, "SSM parameter holding the Docker Hub access token.");
     }
     if (this.mirrorLocation) {
-      const registry = registryOf(this.mirrorLocation);
+      const registry = registryOf(this.mirrorLocation, AwsEnvironments.of(this).urlSuffix);
       output("mirror_registry", registry, "The mirror's registry (log in to it with aws ecr get-login-password).");
       output("registry_mirror", `${registry}/${this.mirrorLocation.dockerHubPrefix}`, "Docker Hub through the mirror: pass it as the build argument REGISTRY.");
     }
