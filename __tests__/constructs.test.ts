@@ -18,18 +18,12 @@ import {
   ServiceRole,
   terraformLiteral,
 } from "../constructs";
+import { synthIn } from "./support/environments";
 import { StandIns } from "./support/stand-ins";
 
-const ENV = { accountId: "123456789012", region: "eu-west-1" };
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11";
 
-/** Synthesizes whatever `build` adds to a stack that has an AWS environment. */
-function synth(build: (scope: Construct) => void): string {
-  return Testing.synthScope((scope) => {
-    AwsEnvironments.use(scope, ENV);
-    build(scope);
-  });
-}
+const synth = (build: (scope: Construct) => void) => synthIn("123456789012", "eu-west-1", build);
 
 /** A grantee that just collects statements. */
 class Recorder implements Pick<ServiceRole, "addToPrincipalPolicy"> {

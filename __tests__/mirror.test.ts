@@ -22,16 +22,11 @@ import {
   scriptPath,
 } from "../constructs";
 import { RETAINED } from "../stacks";
-import { environmentFrom, merge, minimalFile, readShipped, synthStackJson } from "./support/environments";
+import { environmentFrom, merge, minimalFile, readShipped, resourcesIn, synthIn, synthStackJson } from "./support/environments";
 import { StandIns } from "./support/stand-ins";
 
-const ENV = { accountId: "333333333333", region: "eu-west-1" };
-const synth = (build: (scope: Construct) => void) =>
-  Testing.synthScope((scope) => {
-    AwsEnvironments.use(scope, ENV);
-    build(scope);
-  });
-const resources = (json: string, type: string) => Object.values(JSON.parse(json).resource[type] ?? {}) as Record<string, unknown>[];
+const synth = (build: (scope: Construct) => void) => synthIn("333333333333", "eu-west-1", build);
+const resources = resourcesIn;
 const secretOf = (scope: Construct) => new DockerHubSecret(scope, "secret", { secretName: "ecr-pullthroughcache/team-docker-hub", username: "exampleteam" });
 
 describe("mirror config", () => {

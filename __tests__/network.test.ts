@@ -5,13 +5,11 @@ import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import * as fc from "fast-check";
 import * as ipaddr from "ipaddr.js";
 import { ConfigError, Problem } from "../config";
 import {
-  AwsEnvironments,
   contains,
   defaultAvailabilityZones,
   DockerBuildProject,
@@ -22,15 +20,10 @@ import {
   parseCidr,
 } from "../constructs";
 import { RETAINED } from "../stacks";
-import { environmentFrom, merge, minimalFile, readShipped, synthStackJson } from "./support/environments";
+import { environmentFrom, merge, minimalFile, readShipped, resourcesIn, synthIn, synthStackJson } from "./support/environments";
 
-const ENV = { accountId: "123456789012", region: "eu-west-1" };
-const synth = (build: (scope: Construct) => void) =>
-  Testing.synthScope((scope) => {
-    AwsEnvironments.use(scope, ENV);
-    build(scope);
-  });
-const resources = (json: string, type: string) => Object.values(JSON.parse(json).resource[type] ?? {}) as Record<string, unknown>[];
+const synth = (build: (scope: Construct) => void) => synthIn("123456789012", "eu-west-1", build);
+const resources = resourcesIn;
 
 /** A random private block: a random address in an RFC 1918 range, its host bits cleared, prefix /16 to /24. */
 const privateCidr = fc

@@ -2,6 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import { AwsEnvironments } from "../../constructs";
 import { ConfigError, Environment, EnvironmentFileSchema, validateEnvironment } from "../../config";
 import { DockerPullStack } from "../../stacks";
 
@@ -62,3 +64,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** The top-level fields, as "allowed here:" lists them. */
 export const TOP_LEVEL_FIELDS = Object.keys(EnvironmentFileSchema.shape).sort().join(", ");
+
+/** Synthesizes whatever `build` adds to a scope that has an AWS environment (account and region). */
+export function synthIn(accountId: string, region: string, build: (scope: Construct) => void): string {
+  return Testing.synthScope((scope) => {
+    AwsEnvironments.use(scope, { accountId, region });
+    build(scope);
+  });
+}
+
+/** Every resource of `type` in synthesized JSON. */
+export function resourcesIn(json: string, type: string): Record<string, unknown>[] {
+  return Object.values(JSON.parse(json).resource[type] ?? {}) as Record<string, unknown>[];
+}
