@@ -94,6 +94,8 @@ describe("mirror config", () => {
     ["a credential secret ECR will not read", { mirror: { upstreams: [{ prefix: "ghcr", url: "ghcr.io", credentialSecretName: "ghcr-token" }] } }, "mirror.upstreams[0].credentialSecretName", /ecr-pullthroughcache\//],
     ["a schedule Scheduler refuses", { mirror: { sync: { schedule: "daily" } } }, "mirror.sync.schedule", /rate\(1 day\) or cron/],
     ["an alarm topic that is not an SNS ARN", { mirror: { sync: { alarmTopicArn: "arn:aws:sqs:eu-west-1:123456789012:q" } } }, "mirror.sync.alarmTopicArn", /SNS topic ARN/],
+    ["a mirror key in another region", { mirror: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11" } }, "mirror.kmsKeyArn", /must be in eu-west-1/],
+    ["a mirror key alias", { mirror: { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/ecr" } }, "mirror.kmsKeyArn", /aliases do not work/],
     ["a bad organization id", { mirror: { sharing: { organizationId: "org-1" } } }, "mirror.sharing.organizationId", /o-a1b2c3d4e5/],
     ["sharing with yourself", { mirror: { sharing: { accountIds: ["123456789012"] } } }, "mirror.sharing.accountIds[0]", /own account/],
     ["a shared mirror without its account", { mirror: { registry: "shared" } }, "mirror.accountId", /missing \(required\)/],

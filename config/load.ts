@@ -147,10 +147,15 @@ function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, proje
       value: projectName,
     });
   }
-  if (region && dockerHub?.kmsKeyArn && dockerHub.kmsKeyArn.split(":")[3] !== region) {
-    report(["dockerHub", "kmsKeyArn"], `the key must be in ${region}, the environment's region: SSM only encrypts with keys in its own region`, {
-      value: dockerHub.kmsKeyArn,
-    });
+  // SSM and ECR only encrypt with keys in their own region.
+  const keys: [PathKey[], string | undefined][] = [
+    [["dockerHub", "kmsKeyArn"], dockerHub?.kmsKeyArn],
+    [["mirror", "kmsKeyArn"], mirror?.registry === "own" ? mirror.kmsKeyArn : undefined],
+  ];
+  for (const [where, key] of keys) {
+    if (region && key && key.split(":")[3] !== region) {
+      report(where, `the key must be in ${region}, the environment's region: SSM and ECR only encrypt with keys in their own region`, { value: key });
+    }
   }
   let buildspec: string | undefined;
   if (build?.buildspecFile) {

@@ -32,6 +32,18 @@ const strategy = oneOf(STRATEGIES);
 /** Lower-case name used in resource names (`<project>-<environment>`). */
 const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 
+const ACCOUNT_ERROR = "expected a 12-digit AWS account id, as a string";
+const accountId = z.string({ error: ACCOUNT_ERROR }).regex(/^\d{12}$/, { error: ACCOUNT_ERROR });
+
+const awsRegion = z.enum(KNOWN_REGIONS as [string, ...string[]], { error: `expected an AWS region: ${KNOWN_REGIONS.join(", ")}` });
+
+/** A key ARN, not an alias: IAM grants and ECR need the key itself; it must be in the environment's region. */
+const kmsKeyArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/, {
+    error: "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); aliases do not work in IAM grants",
+  });
+
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
@@ -199,12 +211,7 @@ const dockerHub = z
       .refine((prefix) => prefix.split("/").length <= 14, { error: "at most 13 levels (SSM allows 15, with the parameter)" })
       .optional()
       .describe("SSM path under which the username and token parameters live. Default: /<project>/<environment>/dockerhub."),
-    kmsKeyArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/mrk-[0-9a-f]{32}$/, {
-        error:
-          "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); aliases do not work in IAM grants",
-      })
+    kmsKeyArn: kmsKeyArn
       .optional()
       .describe(
         "Customer managed KMS key for the SecureString parameters (costs $1/month). " +
@@ -315,7 +322,6 @@ const repositoryPrefix = z
 /** What ECR's pull-through cache accepts as upstreams besides Docker Hub and ECR Public. */
 export const EXTRA_UPSTREAMS = ["quay.io", "ghcr.io", "registry.k8s.io", "registry.gitlab.com"] as const;
 
-const accountId = z.string().regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id, as a string" });
 
 const cachePrefixes = z
   .strictObject({
@@ -403,9 +409,7 @@ const OWN_MIRROR = z
     tagMutability: oneOf(["MUTABLE", "IMMUTABLE"])
       .default("MUTABLE")
       .describe('Mirrored tags follow upstream, so they move. Default: "MUTABLE".'),
-    kmsKeyArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/, { error: "expected a KMS key ARN" })
+    kmsKeyArn: kmsKeyArn
       .optional()
       .describe("Customer managed KMS key for the mirror's repositories ($1/month). Default: AES256."),
     sharing: z
@@ -429,10 +433,7 @@ const SHARED_MIRROR = z
   .strictObject({
     registry: z.literal("shared").describe('"shared": build against another account\'s mirror.'),
     accountId: accountId.describe("The account hosting the mirror."),
-    region: z
-      .enum(KNOWN_REGIONS as [string, ...string[]], { error: "expected an AWS region" })
-      .optional()
-      .describe("The mirror's region. Default: this environment's region."),
+    region: awsRegion.optional().describe("The mirror's region. Default: this environment's region."),
     cachePrefixes,
     upstreamPrefixes: z.array(repositoryPrefix).default([]).describe("The mirror's further cache prefixes. Default: []."),
     pinnedPrefix,
@@ -470,8 +471,7 @@ const state = z
             .regex(/^[\w!.*'()/-]+\.tfstate$/, { error: "expected an object key ending in .tfstate" })
             .optional()
             .describe("Default: <project>/<environment>/terraform.tfstate."),
-          region: z
-            .enum(KNOWN_REGIONS as [string, ...string[]], { error: "expected an AWS region" })
+          region: awsRegion
             .optional()
             .describe("The bucket's region. Default: the environment's region."),
           roleArn: roleArn.optional().describe("A role to assume for state access. Default: none (the caller's credentials)."),
@@ -547,13 +547,8 @@ const estimates = z
 export const EnvironmentFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe("The JSON Schema this file follows, for editors."),
-    account: z
-      .string({ error: "expected a 12-digit AWS account id, as a string" })
-      .regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id, as a string" })
-      .describe("AWS account the environment deploys into (required). Deploying with credentials for another account fails."),
-    region: z
-      .enum(KNOWN_REGIONS as [string, ...string[]], { error: `expected an AWS region: ${KNOWN_REGIONS.join(", ")}` })
-      .describe("AWS region (required)."),
+    account: accountId.describe("AWS account the environment deploys into (required). Deploying with credentials for another account fails."),
+    region: awsRegion.describe("AWS region (required)."),
     strategy: z
       .union([strategy, z.array(strategy).min(1, { error: "expected a non-empty list of strategies" })], {
         error: `expected one of ${quoteAll(STRATEGIES)}, or a non-empty list of them`,

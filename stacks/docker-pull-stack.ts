@@ -226,32 +226,20 @@ export class DockerPullStack extends TerraformStack {
   }
 
   private outputs(): void {
-    const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
+    const output = (id: string, value: string | string[], description: string) => new TerraformOutput(this, id, { value, description });
     output("codebuild_project_name", this.build.projectName, "The CodeBuild project that builds the images.");
     output("build_role_arn", this.build.role.roleArn, "The build's service role.");
     if (this.imageRepository) {
       output("image_repository_url", this.imageRepository.repositoryUrl, "Where the build pushes its images.");
     }
     if (this.network) {
-      new TerraformOutput(this, "egress_public_ips", {
-        value: this.network.egressIps,
-        description: "The addresses builds reach the internet from: allow-list these.",
-      });
-      new TerraformOutput(this, "vpc_id", { value: this.network.vpcId, description: "The builds' VPC." });
-      new TerraformOutput(this, "private_subnet_ids", {
-        value: this.network.privateSubnetIds,
-        description: "The private subnets builds run in.",
-      });
-      new TerraformOutput(this, "nat_gateway_ids", {
-        value: this.network.natGateways.map((nat) => nat.id),
-        description: "The NAT gateways builds leave through.",
-      });
+      output("egress_public_ips", this.network.egressIps, "The addresses builds reach the internet from: allow-list these.");
+      output("vpc_id", this.network.vpcId, "The builds' VPC.");
+      output("private_subnet_ids", this.network.privateSubnetIds, "The private subnets builds run in.");
+      output("nat_gateway_ids", this.network.natGateways.map((nat) => nat.id), "The NAT gateways builds leave through.");
     } else if (uses(this.environment, "fixed-ip") && this.environment.network.vpc === "existing") {
       output("vpc_id", this.environment.network.vpcId, "The builds' VPC (yours).");
-      new TerraformOutput(this, "private_subnet_ids", {
-        value: this.environment.network.privateSubnetIds,
-        description: "The private subnets builds run in (yours).",
-      });
+      output("private_subnet_ids", [...this.environment.network.privateSubnetIds], "The private subnets builds run in (yours).");
     }
     if (this.credentials) {
       output("dockerhub_username_parameter", this.credentials.usernameParameterName, "SSM parameter holding the Docker Hub username.");
@@ -267,10 +255,8 @@ export class DockerPullStack extends TerraformStack {
       output("mirror_sync_project", this.mirrorSync.project.projectName, "The CodeBuild project that copies the pinned images.");
       const config = this.environment.mirror;
       if (config.registry === "own") {
-        new TerraformOutput(this, "mirror_pinned_images", {
-          value: config.images.map((image) => `${this.mirror!.registry}/${config.pinnedPrefix}/${repositoryPathOf(image)}:${image.slice(image.lastIndexOf(":") + 1)}`),
-          description: "The pinned images, as builds pull them.",
-        });
+        const pinned = config.images.map((image) => `${this.mirror!.registry}/${config.pinnedPrefix}/${repositoryPathOf(image)}:${image.slice(image.lastIndexOf(":") + 1)}`);
+        output("mirror_pinned_images", pinned, "The pinned images, as builds pull them.");
       }
     }
     // One command writes the token everywhere this stack keeps it.
