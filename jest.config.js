@@ -13,5 +13,6 @@ module.exports = {
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
   globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
   testTimeout: 30000,
 };

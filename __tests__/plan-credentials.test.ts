@@ -9,7 +9,7 @@ import { DockerHubCredentials } from "../constructs";
 import { retain, RETAINED } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
 import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
-import { changesOf, PlanResult } from "../review/terraform";
+import { changesOf, PlanResult } from "../terraform";
 
 cleanUpPlansAfterAll();
 

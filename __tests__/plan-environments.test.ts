@@ -23,7 +23,7 @@ import {
   rolePolicy,
   startPlan,
 } from "./support/plans";
-import { changesOf, PlanResult } from "../review/terraform";
+import { changesOf, PlanResult } from "../terraform";
 
 cleanUpPlansAfterAll();
 

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "./support/environments";
 import { afterNamed, afterOf, cleanUpPlansAfterAll, describeWithTerraform, list, PLAN_TIMEOUT, rolePolicy, startPlan } from "./support/plans";
-import { PlanResult } from "../review/terraform";
+import { PlanResult } from "../terraform";
 
 cleanUpPlansAfterAll();
 

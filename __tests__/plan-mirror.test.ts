@@ -7,7 +7,7 @@ import { Environment } from "../config";
 import { RETAINED } from "../stacks";
 import { environmentFrom, readShipped, synthStackJson } from "./support/environments";
 import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
-import { changesOf, ExistingResource, PlanResult } from "../review/terraform";
+import { changesOf, ExistingResource, PlanResult } from "../terraform";
 
 cleanUpPlansAfterAll();
 

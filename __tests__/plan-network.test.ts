@@ -7,7 +7,7 @@ import { Environment } from "../config";
 import { RETAINED } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
 import { afterOf, cleanUpPlansAfterAll, ConfigurationGraph, describeWithTerraform, PLAN_TIMEOUT, rolePolicy, startPlan } from "./support/plans";
-import { changesOf, ExistingResource } from "../review/terraform";
+import { changesOf, ExistingResource } from "../terraform";
 
 cleanUpPlansAfterAll();
 

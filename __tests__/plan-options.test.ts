@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { environmentFrom, merge, PROJECT_ROOT, readShipped, synthStackJson } from "./support/environments";
 import { afterOf, cleanUpPlansAfterAll, describeWithTerraform, list, PLAN_TIMEOUT, rolePolicy, startPlan } from "./support/plans";
-import { PlanJson } from "../review/terraform";
+import { PlanJson } from "../terraform";
 
 cleanUpPlansAfterAll();
 

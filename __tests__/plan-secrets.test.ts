@@ -14,7 +14,7 @@ import { App } from "cdktf";
 import { environmentFrom, readShipped } from "./support/environments";
 import { afterNamed, cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
 import { StandIns } from "./support/stand-ins";
-import { changesOf, PlanResult } from "../review/terraform";
+import { changesOf, PlanResult } from "../terraform";
 import { synthesizeEnvironments } from "../stacks";
 
 cleanUpPlansAfterAll();

@@ -6,7 +6,7 @@
  */
 import { Environment, uses } from "../config/environment";
 import { DOCKER_HUB_LIMITS_PER_6H, HOURS_PER_MONTH, PRICES_USD } from "./pricing";
-import { PlanJson } from "./terraform";
+import { PlanJson } from "../terraform/plan-json";
 
 export interface ChangeCounts {
   readonly create: number;

@@ -16,7 +16,7 @@ import { App } from "cdktf";
 import { ConfigError, Environment, loadEnvironments } from "../config";
 import { commentMarkdown, environmentMarkdown } from "../review/markdown";
 import { EnvironmentReview, summarize } from "../review/summary";
-import { cleanUp, hasAwsCredentials, planStack, PlanResult, setUpTerraform } from "../review/terraform";
+import { cleanUp, hasAwsCredentials, planStack, PlanResult, setUpTerraform } from "../terraform";
 import { synthesizeEnvironments } from "../stacks";
 
 async function main(): Promise<number> {

@@ -1,10 +1,19 @@
 /**
- * Runs once before the test files: one `terraform init` fills the plugin
- * cache, so the first plans do not all wait on it. (Inits in the test
- * workers take turns anyway: review/terraform.ts locks around them.)
+ * Runs once before the test files: one `terraform init` of the shared data
+ * directory, then a pool of running AWS providers (one per core) that every
+ * offline plan of the run reattaches to instead of starting its own.
+ * globalTeardown stops them by PID, also when tests failed.
  */
-import { warmPluginCache } from "../../review/terraform";
+import * as os from "node:os";
+import { PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, startProviderPool, warmPluginCache } from "../../terraform";
 
 export default async function globalSetup(): Promise<void> {
   await warmPluginCache();
+  const terraform = setUpTerraform({ quiet: true });
+  if (!terraform || process.env.TF_PROVIDER_POOL === "off") return;
+  const pool = await startProviderPool(terraform, Math.max(2, os.cpus().length));
+  process.env[PROVIDER_POOL_VARIABLE] = pool.file;
+  (globalThis as { providerPool?: ProviderPool }).providerPool = pool;
+  // A run interrupted before globalTeardown still stops them.
+  process.once("exit", () => pool.stop());
 }

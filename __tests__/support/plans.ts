@@ -4,7 +4,7 @@
  * for the plan JSON.
  */
 import * as os from "node:os";
-import { changesOf, cleanUp, planStack, PlanJson, PlanResult, setUpTerraform } from "../../review/terraform";
+import { changesOf, cleanUp, planStack, PlanJson, PlanResult, setUpTerraform } from "../../terraform";
 
 export const terraform = setUpTerraform();
 /** `describe` when Terraform is here, `describe.skip` (after a loud warning) when not. */

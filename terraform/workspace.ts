@@ -1,0 +1,218 @@
+/**
+ * A Terraform working directory for one stack: write its configuration, then
+ * plan, apply or destroy it, read its state and outputs. Local copies
+ * (offline, emulator) share one initialized data directory; a stack with its
+ * real backend gets an init of its own.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AWS_CREDENTIAL_VARIABLES, runTerraform, sharedDataDir, Terraform, TerraformError, withInitLock, WORK_ROOT } from "./cli";
+import { offlineCopy } from "./copies";
+import { PROVIDER_POOL_VARIABLE, withPooledProvider } from "./provider-pool";
+import { ExistingResource, PlanJson, StateJson, stateWith } from "./plan-json";
+
+export interface WorkspaceOptions {
+  /** Where the directory goes. @default .terraform-cache/ in the repository */
+  readonly workRoot?: string;
+  /**
+   * The configuration runs against its real backend and account: its own
+   * init, and the caller's AWS credentials. Otherwise it is a local copy
+   * (offline or emulated): the shared data directory, and no AWS credentials
+   * from the caller's environment.
+   * @default false
+   */
+  readonly online?: boolean;
+  /** More environment for every command (an emulator's credentials and endpoint). @default - none */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A running provider this workspace has to itself (its TF_REATTACH_PROVIDERS
+   * value): commands here never run at once, so it is never shared.
+   * @default - one leased from the pool named in DOCKER_PULLS_PROVIDER_POOL, else Terraform starts its own
+   */
+  readonly reattach?: string;
+}
+
+export interface PlanRun {
+  /** `terraform show -json` of the plan; undefined when `detailedExitcode` found no changes. */
+  readonly plan?: PlanJson;
+  /** Whether the plan has changes (with `detailedExitcode`; otherwise always true). */
+  readonly changes: boolean;
+  /** Everything Terraform printed. */
+  readonly output: string;
+}
+
+export interface PlanRunOptions {
+  /** Terraform variables, passed as TF_VAR_* (as CI would). */
+  readonly variables?: Record<string, string>;
+  /** @default true */
+  readonly refresh?: boolean;
+  /** Plan a destroy. @default false */
+  readonly destroy?: boolean;
+  /** Only find out whether there are changes: skips `show` when there are none. @default false */
+  readonly detailedExitcode?: boolean;
+}
+
+export class Workspace {
+  /** A fresh directory under the work root, named after `name`. */
+  static create(terraform: Terraform, name: string, options: WorkspaceOptions = {}): Workspace {
+    const workRoot = options.workRoot ?? WORK_ROOT;
+    fs.mkdirSync(workRoot, { recursive: true });
+    return new Workspace(terraform, fs.mkdtempSync(path.join(workRoot, `${name}-`)), options);
+  }
+
+  private initialized = false;
+  private readonly env: NodeJS.ProcessEnv;
+
+  private constructor(
+    private readonly terraform: Terraform,
+    readonly dir: string,
+    private readonly options: WorkspaceOptions,
+  ) {
+    this.env = { ...terraform.env };
+    delete this.env.TF_REATTACH_PROVIDERS;
+    if (!options.online) for (const key of AWS_CREDENTIAL_VARIABLES) delete this.env[key];
+    Object.assign(this.env, options.env ?? {});
+    // An `undefined` in options.env removes that variable.
+    for (const [key, value] of Object.entries(this.env)) if (value === undefined) delete this.env[key];
+  }
+
+  /** Writes the configuration Terraform runs (replacing the previous one). */
+  write(configuration: Record<string, unknown>): void {
+    fs.writeFileSync(path.join(this.dir, "main.tf.json"), JSON.stringify(configuration, null, 2));
+  }
+
+  /** Writes a state file, as if a deploy had recorded `resources`. */
+  writeState(resources: readonly ExistingResource[]): void {
+    fs.writeFileSync(path.join(this.dir, "terraform.tfstate"), JSON.stringify(stateWith(resources), null, 2));
+  }
+
+  /** The recorded state, or undefined before anything was applied. */
+  state(): StateJson | undefined {
+    const file = path.join(this.dir, "terraform.tfstate");
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as StateJson) : undefined;
+  }
+
+  /** Runs a Terraform command here; the variables go in as TF_VAR_*. */
+  async run(args: readonly string[], variables: Record<string, string> = {}, allowExitCodes: readonly number[] = []): Promise<{ output: string; exitCode: number }> {
+    await this.init();
+    const env = { ...this.env, ...Object.fromEntries(Object.entries(variables).map(([key, value]) => [`TF_VAR_${key}`, value])) };
+    // Against real AWS the provider is Terraform's own, with the caller's environment; local copies reuse a running one.
+    const pool = this.options.online || this.options.reattach ? undefined : this.env[PROVIDER_POOL_VARIABLE];
+    const result = await withPooledProvider(pool, (leased) => {
+      const reattach = this.options.online ? undefined : (this.options.reattach ?? leased);
+      return runTerraform(this.terraform, args, { cwd: this.dir, env: reattach ? { ...env, TF_REATTACH_PROVIDERS: reattach } : env, allowExitCodes });
+    });
+    return { output: result.stdout + result.stderr, exitCode: result.exitCode };
+  }
+
+  /** `terraform validate`. */
+  async validate(): Promise<string> {
+    return (await this.run(["validate", "-no-color"])).output;
+  }
+
+  /** `terraform plan` into a saved plan, then `show -json` of it. */
+  async plan(options: PlanRunOptions = {}): Promise<PlanRun> {
+    const mode = [...(options.destroy ? ["-destroy"] : []), ...(options.refresh === false ? ["-refresh=false"] : [])];
+    const detailed = options.detailedExitcode ? ["-detailed-exitcode"] : [];
+    // -lock=false: a plan only reads state, and must not wait on a deploy's lock.
+    const planned = await this.run(
+      ["plan", ...mode, ...detailed, "-input=false", "-lock=false", "-no-color", "-out=plan.bin"],
+      options.variables,
+      options.detailedExitcode ? [2] : [],
+    );
+    if (options.detailedExitcode && planned.exitCode === 0) return { changes: false, output: planned.output };
+    const shown = await this.run(["show", "-json", "plan.bin"]);
+    return { plan: JSON.parse(shown.output) as PlanJson, changes: true, output: planned.output + shown.output };
+  }
+
+  /** `terraform apply -auto-approve`. Rejects with a TerraformError when the apply fails (state keeps what was done). */
+  async apply(variables: Record<string, string> = {}): Promise<string> {
+    return (await this.run(["apply", "-auto-approve", "-input=false", "-no-color"], variables)).output;
+  }
+
+  /** `terraform destroy -auto-approve`. */
+  async destroy(variables: Record<string, string> = {}): Promise<string> {
+    return (await this.run(["destroy", "-auto-approve", "-input=false", "-no-color"], variables)).output;
+  }
+
+  /** Every output, by `terraform output -json`. */
+  async outputs(): Promise<Record<string, { value: unknown; sensitive: boolean }>> {
+    return JSON.parse((await this.run(["output", "-json"])).output) as Record<string, { value: unknown; sensitive: boolean }>;
+  }
+
+  /** Removes the directory (it holds links to the provider, not the provider). */
+  remove(): void {
+    if (process.env.KEEP_TERRAFORM_DIRS !== "1") fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async init(): Promise<void> {
+    if (this.initialized) return;
+    if (this.options.online) {
+      // The real backend: this directory's own init.
+      await withInitLock(() => runTerraform(this.terraform, ["init", "-input=false", "-no-color"], { cwd: this.dir, env: this.env }));
+    } else {
+      // Local copies all have the same provider and backend: one shared, initialized data directory.
+      const shared = await sharedDataDir(this.terraform);
+      fs.copyFileSync(shared.lockFile, path.join(this.dir, ".terraform.lock.hcl"));
+      this.env.TF_DATA_DIR = shared.dataDir;
+    }
+    this.initialized = true;
+  }
+}
+
+export interface PlanResult {
+  readonly dir: string;
+  /** `terraform show -json` of the saved plan. */
+  readonly plan: PlanJson;
+  /** Everything Terraform printed, for secret checks. */
+  readonly output: string;
+}
+
+export interface PlanOptions {
+  /** Terraform variables, passed as TF_VAR_* (as CI would). */
+  readonly variables?: Record<string, string>;
+  /** Resources to put in the state before planning, as if a deploy had created them. */
+  readonly existing?: readonly ExistingResource[];
+  /** Plan a destroy (`terraform plan -destroy`). @default false */
+  readonly destroy?: boolean;
+  /**
+   * Run `terraform validate` first. `plan` validates too; the separate step
+   * (about 2 s) is for the shipped environments, as users run it.
+   * @default false
+   */
+  readonly validate?: boolean;
+  /**
+   * Plan with the credentials of the environment, against the real backend
+   * and account, refreshing state: the stack as synthesized. Otherwise the
+   * offline copy, with fake credentials and no refresh.
+   * @default false
+   */
+  readonly online?: boolean;
+  /** Where the plan directory goes. @default .terraform-cache/ in the repository */
+  readonly workRoot?: string;
+}
+
+/**
+ * Plans `stackJson` once, in a fresh directory: its offline copy (fake
+ * credentials, no refresh) unless `online`. The directory stays (with the
+ * saved plan) until `cleanUp`; on failure it is removed.
+ */
+export async function planStack(terraform: Terraform, name: string, stackJson: Record<string, unknown>, options: PlanOptions = {}): Promise<PlanResult> {
+  const workspace = Workspace.create(terraform, name, { workRoot: options.workRoot, online: options.online });
+  try {
+    workspace.write(options.online ? stackJson : offlineCopy(stackJson));
+    if (options.existing) workspace.writeState(options.existing);
+    const validated = options.validate ? await workspace.validate() : "";
+    const { plan, output } = await workspace.plan({ variables: options.variables, destroy: options.destroy, refresh: options.online === true });
+    return { dir: workspace.dir, plan: plan!, output: validated + output };
+  } catch (error) {
+    workspace.remove();
+    if (error instanceof TerraformError) throw new Error(`terraform failed for ${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Removes plan directories. */
+export function cleanUp(results: readonly PlanResult[]): void {
+  for (const result of results) fs.rmSync(result.dir, { recursive: true, force: true });
+}
