@@ -73,7 +73,7 @@ describe("defaults", () => {
       region: "eu-west-1",
       project: "docker-builds",
       tags: { environment: "qa", project: "docker-builds", "managed-by": "cdktf" },
-      dockerHub: { parameterPrefix: "/docker-builds/qa/dockerhub", removalPolicy: "retain" },
+      dockerHub: { parameterPrefix: "/docker-builds/qa/dockerhub" },
       build: {
         projectName: "docker-builds-qa",
         source: { type: "CODEPIPELINE" },
@@ -152,7 +152,8 @@ describe("bad input: each problem names the field, the value received and what i
     ["parameter prefix without slash", { dockerHub: { parameterPrefix: "team/dockerhub" } }, "dockerHub.parameterPrefix", /SSM parameter path/],
     ["reserved parameter prefix", { dockerHub: { parameterPrefix: "/aws/team" } }, "dockerHub.parameterPrefix", /reserved by AWS/],
     ["Docker ID with a space", { dockerHub: { username: "Bad User" } }, "dockerHub.username", /Docker ID/],
-    ["unknown removal policy", { dockerHub: { removalPolicy: "keep" } }, "dockerHub.removalPolicy", /one of "retain", "destroy"/],
+    ["unknown removal policy", { build: { imageRepository: { removalPolicy: "keep" } } }, "build.imageRepository.removalPolicy", /one of "retain", "destroy"/],
+    ["a removal policy for the SSM parameters (Terraform never deletes them)", { dockerHub: { removalPolicy: "destroy" } }, "dockerHub.removalPolicy", /unknown field; allowed here: kmsKeyArn, parameterPrefix, username/],
     ["reserved tag key", { tags: { "aws:owner": "me" } }, "tags.aws:owner", /key must be 1 to 128 letters.*must not start with "aws:"/],
     ["unsupported state backend", { state: { backend: "gcs" } }, "state.backend", /"backend" to be "local", "s3" or "cloud"/],
     ["S3 state without a bucket", { state: { backend: "s3" } }, "state.bucket", /missing \(required\)/],

@@ -5,8 +5,7 @@ import { CodebuildWebhook } from "@cdktf/provider-aws/lib/codebuild-webhook";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import {
   AwsEnvironments,
@@ -18,8 +17,7 @@ import {
   ServiceRole,
   terraformLiteral,
 } from "../constructs";
-import { synthIn } from "./support/environments";
-import { StandIns } from "./support/stand-ins";
+import { resourcesIn, synthIn } from "./support/environments";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11";
 
@@ -61,45 +59,7 @@ describe("AwsEnvironments and formatArn", () => {
 });
 
 describe("DockerHubCredentials", () => {
-  test("two SecureString parameters; the token write-only, written once, from the given ephemeral value", () => {
-    const json = synth((scope) => {
-      const token = new TerraformVariable(scope, "t", { type: "string", sensitive: true });
-      new DockerHubCredentials(scope, "hub", { parameterPrefix: "/team/dev/dockerhub", username: "someone", initialToken: token.stringValue });
-    });
-    expect(json).toHaveResourceWithProperties(SsmParameter, {
-      name: "/team/dev/dockerhub/username",
-      type: "SecureString",
-      value: "someone",
-      lifecycle: { prevent_destroy: true },
-    });
-    expect(json).toHaveResourceWithProperties(SsmParameter, {
-      name: "/team/dev/dockerhub/token",
-      type: "SecureString",
-      value_wo: '${coalesce(var.t, "UNSET")}',
-      value_wo_version: 1,
-      lifecycle: { prevent_destroy: true },
-    });
-    const token = Object.values(JSON.parse(json).resource.aws_ssm_parameter).find((p) => (p as { name: string }).name.endsWith("/token"));
-    expect(token).not.toHaveProperty("value");
-    expect(token).not.toHaveProperty("description");
-  });
-
-  test("without a username or token, the parameters hold the UNSET marker the build checks for", () => {
-    const json = synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p" }));
-    expect(json).toHaveResourceWithProperties(SsmParameter, { name: "/p/username", value: DockerHubCredentials.UNSET });
-    expect(json).toHaveResourceWithProperties(SsmParameter, { name: "/p/token", value_wo: DockerHubCredentials.UNSET });
-  });
-
-  test('removalPolicy "destroy" drops prevent_destroy; a customer key is used for both', () => {
-    const json = synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p", kmsKeyArn: KEY, removalPolicy: "destroy" }));
-    const parameters = Object.values(JSON.parse(json).resource.aws_ssm_parameter) as Record<string, unknown>[];
-    expect(parameters).toHaveLength(2);
-    for (const parameter of parameters) {
-      expect(parameter.key_id).toBe(KEY);
-      expect(parameter).not.toHaveProperty("lifecycle");
-    }
-  });
-
+  // How the parameters are stored: token-command.test.ts.
   test("grantRead: ssm:GetParameters on exactly the two parameters; no KMS statement with the AWS managed key", () => {
     const grantee = new Recorder();
     synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p" }).grantRead(grantee));
@@ -130,53 +90,17 @@ describe("DockerHubCredentials", () => {
       },
     });
   });
-
-  describe("setTokenCommand, run with a stand-in aws", () => {
-    const token = "dckr_pat_CANARY0123456789abcdefXYZ";
-    let standIns: StandIns;
-    let command: string;
-    beforeEach(() => {
-      standIns = new StandIns(["aws"]);
-      synth((scope) => {
-        command = new DockerHubCredentials(scope, "hub", { parameterPrefix: "/team/dev/dockerhub", kmsKeyArn: KEY }).setTokenCommand();
-      });
-    });
-    afterEach(() => standIns.remove());
-
-    test("stores the token read from stdin, passing it to aws on stdin, never as an argument", () => {
-      const result = standIns.bash(command, {}, `${token}\n`);
-      expect(result.status).toBe(0);
-      expect(result.stderr).toContain("Stored in SSM parameter /team/dev/dockerhub/token.");
-      const [call] = standIns.calls();
-      expect(call.args).toEqual([
-        "ssm", "put-parameter", "--region", "eu-west-1", "--name", "/team/dev/dockerhub/token",
-        "--type", "SecureString", "--key-id", KEY, "--overwrite", "--value", "file:///dev/stdin",
-      ]);
-      expect(call.stdin).toBe(token);
-      expect(result.stdout + result.stderr).not.toContain(token);
-    });
-
-    test("refuses an empty token: nothing is stored", () => {
-      const result = standIns.bash(command, {}, "\n");
-      expect(result.status).toBe(1);
-      expect(result.stderr).toContain("No token given; nothing stored.");
-      expect(standIns.calls()).toEqual([]);
-    });
-
-    test("a failed aws call is a failed command", () => {
-      expect(standIns.bash(command, { STAND_IN_FAIL: "aws" }, token).status).not.toBe(0);
-    });
-  });
 });
 
 describe("ImageRepository", () => {
-  test("scanned, immutable, never force-deleted, with a lifecycle policy; grantPush is push to this repository only", () => {
+  test("scanned, immutable, kept (prevent_destroy, never force-deleted), with a lifecycle policy; grantPush is push to this repository only", () => {
     const grantee = new Recorder();
     const json = synth((scope) => new ImageRepository(scope, "images", { repositoryName: "team-dev" }).grantPush(grantee));
     expect(json).toHaveResourceWithProperties(EcrRepository, {
       name: "team-dev",
       image_tag_mutability: "IMMUTABLE",
       force_delete: false,
+      lifecycle: { prevent_destroy: true },
       image_scanning_configuration: { scan_on_push: true },
       encryption_configuration: [{ encryption_type: "AES256" }],
     });
@@ -185,6 +109,13 @@ describe("ImageRepository", () => {
       expect.objectContaining({ sid: "PushToImageRepository", resources: ["arn:aws:ecr:eu-west-1:123456789012:repository/team-dev"] }),
     ]);
   });
+});
+
+test('ImageRepository with removalPolicy "destroy": deleted with its images when it goes (a refused delete would stop an apply half-way)', () => {
+  const json = synth((scope) => new ImageRepository(scope, "images", { repositoryName: "team-dev", removalPolicy: "destroy" }));
+  const [repository] = resourcesIn(json, "aws_ecr_repository");
+  expect(repository).toMatchObject({ force_delete: true });
+  expect(repository).not.toHaveProperty("lifecycle");
 });
 
 describe("ServiceRole", () => {

@@ -1,4 +1,4 @@
-/** The ECR mirror: its config, its constructs, the sync script run in bash, and the one token command. */
+/** The ECR mirror: its config, its constructs, and the sync script run in bash. */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -6,16 +6,13 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
 import { EcrRegistryScanningConfiguration } from "@cdktf/provider-aws/lib/ecr-registry-scanning-configuration";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { TerraformVariable, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { ConfigError, Problem } from "../config";
 import {
   AwsEnvironments,
   DockerBuildProject,
-  DockerHubCredentials,
   DockerHubSecret,
-  dockerHubTokenCommand,
   EcrMirror,
   MirrorSync,
   repositoryPathOf,
@@ -53,9 +50,12 @@ describe("mirror config", () => {
       tagMutability: "MUTABLE",
       sharing: { accountIds: [] },
       removalPolicy: "retain",
+      retiredImages: [],
+      adoptExisting: false,
       secretName: "ecr-pullthroughcache/docker-builds-qa-docker-hub",
       syncProjectName: "docker-builds-qa-mirror-sync",
       pinnedRepositories: [],
+      retiredRepositories: [],
     });
   });
 
@@ -115,7 +115,13 @@ describe("EcrMirror", () => {
   test("cache rules: Docker Hub with the secret, ECR Public without credentials, and further upstreams", () => {
     const json = synth((scope) => mirror(scope, { upstreams: [{ prefix: "quay", url: "quay.io" }] }));
     expect(resources(json, "aws_ecr_pull_through_cache_rule")).toEqual([
-      { ecr_repository_prefix: "docker-hub", upstream_registry_url: "registry-1.docker.io", credential_arn: expect.stringMatching(/^\$\{aws_secretsmanager_secret\..*\.arn\}$/) },
+      {
+        ecr_repository_prefix: "docker-hub",
+        upstream_registry_url: "registry-1.docker.io",
+        credential_arn: expect.stringMatching(/^\$\{aws_secretsmanager_secret\..*\.arn\}$/),
+        // ECR reads the secret when it creates the rule: after the secret's first value is stored.
+        depends_on: [expect.stringMatching(/^terraform_data\./)],
+      },
       { ecr_repository_prefix: "ecr-public", upstream_registry_url: "public.ecr.aws" },
       { ecr_repository_prefix: "quay", upstream_registry_url: "quay.io" },
     ]);
@@ -144,13 +150,78 @@ describe("EcrMirror", () => {
     });
   });
 
-  test("pinned repositories hold images: never force-deleted, prevent_destroy, pinned addresses; not shared unless asked", () => {
-    const json = synth((scope) => mirror(scope, { pinnedRepositories: ["library/node"], repositoryLogicalId: (p) => `pinned_${p.replace("/", "_")}` }));
+  test("pinned repositories hold images: one for_each resource keyed by path, prevent_destroy, never force-deleted; not shared unless asked", () => {
+    const json = synth((scope) =>
+      mirror(scope, {
+        pinnedRepositories: ["library/node", "library/python"],
+        pinnedLogicalIds: { repository: "pinned", lifecyclePolicy: "pinned_lifecycle", repositoryPolicy: "pinned_policy" },
+      }),
+    );
     expect(JSON.parse(json).resource.aws_ecr_repository).toEqual({
-      pinned_library_node: expect.objectContaining({ name: "mirror/library/node", force_delete: false, lifecycle: { prevent_destroy: true } }),
+      pinned: expect.objectContaining({
+        for_each: { "library/node": "mirror/library/node", "library/python": "mirror/library/python" },
+        name: "${each.value}",
+        force_delete: false,
+        lifecycle: { prevent_destroy: true },
+      }),
+    });
+    expect(JSON.parse(json).resource.aws_ecr_lifecycle_policy).toEqual({
+      pinned_lifecycle: expect.objectContaining({ for_each: "${aws_ecr_repository.pinned}", repository: "${each.value.name}" }),
     });
     expect(resources(json, "aws_ecr_repository_policy")).toEqual([]);
     expect(resources(json, "aws_ecr_registry_policy")).toEqual([]);
+  });
+
+  test('removalPolicy "destroy": a dropped pinned repository goes with its images (force_delete), not half-way', () => {
+    const [repository] = resources(synth((scope) => mirror(scope, { pinnedRepositories: ["library/node"], removalPolicy: "destroy" })), "aws_ecr_repository");
+    expect(repository).toMatchObject({ force_delete: true });
+    expect(repository).not.toHaveProperty("lifecycle");
+  });
+
+  test("a retired repository is moved out of the for_each resource, with its policies, and forgotten as a whole", () => {
+    const json = JSON.parse(
+      synth((scope) =>
+        mirror(scope, {
+          pinnedRepositories: ["library/node"],
+          retiredRepositories: ["library/python"],
+          sharing: { accountIds: ["111111111111"] },
+          pinnedLogicalIds: { repository: "pinned", lifecyclePolicy: "pinned_lifecycle", repositoryPolicy: "pinned_policy" },
+        }),
+      ),
+    );
+    expect(json.moved).toEqual([
+      { from: 'aws_ecr_repository.pinned["library/python"]', to: "aws_ecr_repository.pinned_retired_library_python" },
+      { from: 'aws_ecr_lifecycle_policy.pinned_lifecycle["library/python"]', to: "aws_ecr_lifecycle_policy.pinned_lifecycle_retired_library_python" },
+      { from: 'aws_ecr_repository_policy.pinned_policy["library/python"]', to: "aws_ecr_repository_policy.pinned_policy_retired_library_python" },
+    ]);
+    expect(json.removed).toEqual(
+      ["aws_ecr_repository.pinned", "aws_ecr_lifecycle_policy.pinned_lifecycle", "aws_ecr_repository_policy.pinned_policy"].map((address) => ({
+        from: `${address}_retired_library_python`,
+        lifecycle: { destroy: false },
+      })),
+    );
+  });
+
+  test("a repository both pinned and retired is refused", () => {
+    expect(() => synth((scope) => mirror(scope, { pinnedRepositories: ["library/node"], retiredRepositories: ["library/node"] }))).toThrow(
+      /library\/node cannot be both pinned and retired/,
+    );
+  });
+
+  test("adoptExisting imports every pinned repository and its policies, by name", () => {
+    const json = JSON.parse(
+      synth((scope) =>
+        mirror(scope, {
+          pinnedRepositories: ["library/node"],
+          adoptExisting: true,
+          pinnedLogicalIds: { repository: "pinned", lifecyclePolicy: "pinned_lifecycle", repositoryPolicy: "pinned_policy" },
+        }),
+      ),
+    );
+    expect(json.import).toEqual([
+      { to: 'aws_ecr_repository.pinned["library/node"]', id: "mirror/library/node" },
+      { to: 'aws_ecr_lifecycle_policy.pinned_lifecycle["library/node"]', id: "mirror/library/node" },
+    ]);
   });
 
   test("shared with accounts and an organization: pull through repository policies, import through the registry policy; never * without the org condition", () => {
@@ -203,20 +274,7 @@ describe("EcrMirror", () => {
 });
 
 describe("DockerHubSecret", () => {
-  test("named for ECR's cache, its first version written once from an ephemeral value, labeled, rotation never undone", () => {
-    const json = synth((scope) => {
-      const token = new TerraformVariable(scope, "t", { type: "string", sensitive: true });
-      new DockerHubSecret(scope, "secret", { secretName: "ecr-pullthroughcache/team", username: "exampleteam", initialToken: token.stringValue });
-    });
-    expect(json).toHaveResourceWithProperties(SecretsmanagerSecretVersion, {
-      secret_string_wo: '${jsonencode({"username" = "exampleteam", "accessToken" = coalesce(var.t, "UNSET")})}',
-      secret_string_wo_version: 1,
-      version_stages: ["AWSCURRENT", "TERRAFORM_INITIAL"],
-      lifecycle: { prevent_destroy: true, ignore_changes: ["version_stages"] },
-    });
-    expect(resources(json, "aws_secretsmanager_secret_version")[0]).not.toHaveProperty("secret_string");
-  });
-
+  // How its value is stored and rotated: token-command.test.ts.
   test("a name ECR would not read is refused; grantRead matches the secret by name, known at plan time", () => {
     expect(() => synth((scope) => new DockerHubSecret(scope, "s", { secretName: "dockerhub" }))).toThrow(/must start with "ecr-pullthroughcache\/"/);
     const statements: unknown[] = [];
@@ -228,6 +286,11 @@ describe("DockerHubSecret", () => {
         resources: ["arn:aws:secretsmanager:eu-west-1:333333333333:secret:ecr-pullthroughcache/team-docker-hub-??????"],
       },
     ]);
+  });
+
+  test("adopt() imports the secret by name (Secrets Manager finds it by name as well as by ARN)", () => {
+    const json = JSON.parse(synth((scope) => secretOf(scope).adopt()));
+    expect(json.import).toEqual([{ to: expect.stringMatching(/^aws_secretsmanager_secret\./), id: "ecr-pullthroughcache/team-docker-hub" }]);
   });
 });
 
@@ -316,15 +379,14 @@ describe("builds against a mirror", () => {
     ]);
   });
 
-  test("the stack that stops hosting its mirror forgets the secret and the pinned repositories, deletes neither", () => {
+  test("the stack that stops hosting its mirror forgets the secret and the pinned repositories with their policies, deletes none", () => {
     const removed = (synthStackJson(environmentFrom({ ...readShipped("shared"), strategy: "authenticated" }, "shared")).removed ?? []) as { from: string }[];
     expect(removed.map((r) => r.from)).toEqual(
       expect.arrayContaining([
         `${RETAINED.mirrorSecret.type}.${RETAINED.mirrorSecret.name}`,
-        `${RETAINED.mirrorSecretVersion.type}.${RETAINED.mirrorSecretVersion.name}`,
-        "aws_ecr_repository.mirror_library_node",
-        "aws_ecr_repository.mirror_library_python",
-        "aws_ecr_repository.mirror_docker_library_alpine",
+        "aws_ecr_repository.mirror_pinned",
+        "aws_ecr_lifecycle_policy.mirror_pinned_lifecycle",
+        "aws_ecr_repository_policy.mirror_pinned_policy",
       ]),
     );
   });
@@ -398,45 +460,5 @@ describe("the sync script, run in bash with stand-in docker", () => {
     expect(anonymous.stderr).toContain("copying anonymously");
     expect(standIns.calls().map((c) => c.args[0])).not.toContain("login");
     expect(run({ STAND_IN_FAIL: "docker login" }).status).toBe(1);
-  });
-});
-
-describe("one command stores the token everywhere the stack keeps it", () => {
-  const TOKEN = "dckr_pat_CANARY0123456789abcdefXYZ";
-  let standIns: StandIns;
-  beforeEach(() => {
-    standIns = new StandIns(["aws"]);
-  });
-  afterEach(() => standIns.remove());
-
-  test("SSM and Secrets Manager, each on stdin; never in an argument or the output", () => {
-    let command = "";
-    synth((scope) => {
-      const parameters = new DockerHubCredentials(scope, "hub", { parameterPrefix: "/team/dockerhub" });
-      command = dockerHubTokenCommand([parameters.tokenWriter(), secretOf(scope).tokenWriter()], "team");
-    });
-    const result = standIns.bash(command, {}, `${TOKEN}\n`);
-    expect(result.status).toBe(0);
-    const [ssm, secrets] = standIns.calls();
-    expect(ssm.args.slice(0, 2)).toEqual(["ssm", "put-parameter"]);
-    expect(ssm.stdin).toBe(TOKEN);
-    expect(secrets.args).toEqual([
-      "secretsmanager", "put-secret-value", "--region", "eu-west-1", "--secret-id", "ecr-pullthroughcache/team-docker-hub",
-      "--secret-string", "file:///dev/stdin",
-    ]);
-    expect(JSON.parse(secrets.stdin)).toEqual({ username: "exampleteam", accessToken: TOKEN });
-    for (const call of standIns.calls()) expect(call.args.join(" ")).not.toContain(TOKEN);
-    expect(result.stdout + result.stderr).not.toContain(TOKEN);
-  });
-
-  test("refuses something that is not a token (it would break the JSON), and stores nothing", () => {
-    let command = "";
-    synth((scope) => {
-      command = secretOf(scope).setTokenCommand();
-    });
-    const result = standIns.bash(command, {}, 'abc"def\n');
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain("does not look like a Docker Hub access token");
-    expect(standIns.calls()).toEqual([]);
   });
 });

@@ -49,7 +49,6 @@ describe.each(shippedEnvironmentNames())("%s, flipped between every pair of stra
   test('with removalPolicy "destroy" everywhere (the opt-in), dropping every strategy but one lets them go', () => {
     const mirrorIsShared = (readShipped(name).mirror as Json | undefined)?.registry === "shared";
     const optIn = {
-      dockerHub: { removalPolicy: "destroy" },
       network: { elasticIps: { removalPolicy: "destroy" } },
       ...(mirrorIsShared ? {} : { mirror: { removalPolicy: "destroy" } }),
     };

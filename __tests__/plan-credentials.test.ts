@@ -1,26 +1,25 @@
 /**
- * The stored Docker Hub token through the real provider: safe from every
- * later plan of a deployed environment (plans against a recorded state).
- * (That it never appears anywhere: plan-secrets.test.ts.)
+ * The stored Docker Hub token through the real provider, for an environment
+ * an earlier version of the stack deployed, when the token was an
+ * `aws_ssm_parameter` resource: refreshing that resource read the token back
+ * (provider 5.x), so the stack now forgets it, and no plan deletes or rewrites
+ * it. (That a plan never reads it, and that later deploys leave it alone:
+ * apply-dev.test.ts, against the emulator. That it appears nowhere:
+ * plan-secrets.test.ts.)
  */
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
-import { DockerHubCredentials } from "../constructs";
-import { retain, RETAINED } from "../stacks";
+import { LEGACY, RETAINED } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
 import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
-import { changesOf, PlanResult } from "../terraform";
+import { PlanResult } from "../terraform";
 
 cleanUpPlansAfterAll();
 
-describeWithTerraform("a deployed environment: the stored token is safe from later plans", () => {
+describeWithTerraform("an environment deployed when the token was a Terraform resource: its stored token is never touched", () => {
   const environment = environmentFrom(readShipped("dev"), "dev");
-
-  /** The token parameter as a deploy recorded it: written once, its value not kept. */
-  const name = `${environment.dockerHub.parameterPrefix}/token`;
-  const deployedToken = {
-    type: RETAINED.dockerHubToken.type,
-    name: RETAINED.dockerHubToken.name,
+  const [legacyUsername, legacyToken] = LEGACY.dockerHubParameters;
+  const parameter = (name: string, address: { type: string; name: string }) => ({
+    type: address.type,
+    name: address.name,
     attributes: {
       id: name,
       name,
@@ -31,10 +30,10 @@ describeWithTerraform("a deployed environment: the stored token is safe from lat
       data_type: "text",
       allowed_pattern: "",
       description: "",
-      has_value_wo: true,
+      has_value_wo: address === legacyToken,
       value: null,
       value_wo: null,
-      value_wo_version: DockerHubCredentials.TOKEN_WRITE_VERSION,
+      value_wo_version: address === legacyToken ? 1 : null,
       insecure_value: null,
       overwrite: null,
       version: 4,
@@ -42,43 +41,35 @@ describeWithTerraform("a deployed environment: the stored token is safe from lat
       tags_all: environment.tags,
     },
     sensitive: ["value", "value_wo"],
-  };
-  const renamed = (patch: Record<string, unknown>) =>
-    synthStackJson(environmentFrom(merge(readShipped("dev"), { dockerHub: { parameterPrefix: "/elsewhere/dockerhub", ...patch } }), "dev"));
-  const deployed = (label: string, json: Record<string, unknown>, variables?: Record<string, string>) =>
-    startPlan(label, json, { existing: [deployedToken], variables });
+  });
+  const prefix = environment.dockerHub.parameterPrefix;
+  const deployed = [parameter(`${prefix}/username`, legacyUsername), parameter(`${prefix}/token`, legacyToken)];
+  const plan = (label: string, json: Record<string, unknown>, variables?: Record<string, string>) => startPlan(label, json, { existing: deployed, variables });
+  const actions = async (planned: Promise<PlanResult>) =>
+    Object.fromEntries(((await planned).plan.resource_changes ?? []).map((c) => [c.address, c.change.actions]));
+  const token = `${legacyToken.type}.${legacyToken.name}`;
+  const username = `${legacyUsername.type}.${legacyUsername.name}`;
+  const store = `${RETAINED.credentialsStore.type}.${RETAINED.credentialsStore.name}`;
 
-  const withoutToken = deployed("deployed", synthStackJson(environment));
-  const withOtherToken = deployed("deployed-token", synthStackJson(environment), { dockerhub_token: "dckr_pat_SomeoneElsesToken000000" });
-  const renamedRetained = deployed("renamed", renamed({}));
-  const renamedDestroyable = deployed("renamed-destroy", renamed({ removalPolicy: "destroy" }));
-  const tokenChange = async (planned: Promise<PlanResult>) =>
-    changesOf((await planned).plan, "aws_ssm_parameter").find((c) => c.name === RETAINED.dockerHubToken.name)!.change.actions;
+  const withoutToken = plan("deployed", synthStackJson(environment));
+  const withOtherToken = plan("deployed-token", synthStackJson(environment), { dockerhub_token: "dckr_pat_SomeoneElsesToken000000" });
+  const renamed = plan("renamed", synthStackJson(environmentFrom(merge(readShipped("dev"), { dockerHub: { parameterPrefix: "/elsewhere/dockerhub" } }), "dev")));
+  const dropped = plan("dropped", synthStackJson(environmentFrom({ ...readShipped("dev"), strategy: "mirror" }, "dev")));
 
-  test("a plan without the token (a pull request's plan) leaves the stored token alone", async () => {
-    expect(await tokenChange(withoutToken)).toEqual(["no-op"]);
+  test.each([
+    ["a plan without the token (a pull request's plan)", withoutToken],
+    ["a plan with another token in TF_VAR_dockerhub_token", withOtherToken],
+    ["a plan that renames the parameter prefix", renamed],
+    ["a plan that drops the authenticated strategy", dropped],
+  ])("%s forgets the old parameter resources (they stay in SSM with the token) and deletes nothing", async (_what, planned) => {
+    const planned_ = await actions(planned);
+    expect(planned_[token]).toEqual(["forget"]);
+    expect(planned_[username]).toEqual(["forget"]);
+    expect(Object.values(planned_).flat()).not.toContain("delete");
   }, PLAN_TIMEOUT);
 
-  test("a plan with another token in TF_VAR_dockerhub_token leaves the stored token alone too", async () => {
-    expect(await tokenChange(withOtherToken)).toEqual(["no-op"]);
-  }, PLAN_TIMEOUT);
-
-  test("renaming the parameter prefix cannot destroy the stored token: the plan fails on prevent_destroy", async () => {
-    await expect(renamedRetained).rejects.toThrow(/Instance cannot be destroyed[\s\S]*aws_ssm_parameter\.dockerhub_token/);
-  }, PLAN_TIMEOUT);
-
-  test('with removalPolicy "destroy" the same rename is planned as a replacement', async () => {
-    expect(await tokenChange(renamedDestroyable)).toEqual(["delete", "create"]);
-  }, PLAN_TIMEOUT);
-
-  // A stack that no longer has the credentials (another strategy) names them in `removed` blocks.
-  const withoutCredentials = new TerraformStack(Testing.app(), "without-credentials");
-  new AwsProvider(withoutCredentials, "aws", { region: environment.region });
-  retain(withoutCredentials, [RETAINED.dockerHubUsername, RETAINED.dockerHubToken]);
-  const dropped = deployed("dropped", JSON.parse(Testing.synth(withoutCredentials)));
-
-  test("a config that drops the credentials makes Terraform forget the stored token, not delete it", async () => {
-    expect(await tokenChange(dropped)).toEqual(["forget"]);
+  test("where the strategy stays, the store record is created: it keeps a stored token (ParameterAlreadyExists) and stores the username", async () => {
+    expect((await actions(withoutToken))[store]).toEqual(["create"]);
+    expect((await actions(dropped))[store]).toBeUndefined();
   }, PLAN_TIMEOUT);
 });
-

@@ -1,13 +1,15 @@
 /**
- * The mirror through the real provider, against a recorded state: mirrored
- * images and the mirror's Docker Hub secret survive every config change and
- * even `cdktf destroy`, and a later plan never rewrites a rotated token.
+ * The mirror through the real provider, against a state recorded by an
+ * earlier version of the stack (a pinned repository at an address of its own,
+ * the secret's first version as a Terraform resource): mirrored images and
+ * the mirror's Docker Hub secret survive every config change and even
+ * `cdktf destroy`, and no plan reads or rewrites the stored token.
  */
 import { Environment } from "../config";
-import { RETAINED } from "../stacks";
+import { LEGACY, RETAINED } from "../stacks";
 import { environmentFrom, readShipped, synthStackJson } from "./support/environments";
 import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
-import { changesOf, ExistingResource, PlanResult } from "../terraform";
+import { ExistingResource, PlanResult } from "../terraform";
 
 cleanUpPlansAfterAll();
 
@@ -21,7 +23,7 @@ describeWithTerraform("a deployed mirror: what holds images or credentials is ne
   const deployed: ExistingResource[] = [
     {
       type: "aws_ecr_repository",
-      name: RETAINED.mirrorRepository("library/node").name,
+      name: LEGACY.mirrorRepository("library/node").name,
       attributes: {
         id: "mirror/library/node",
         name: "mirror/library/node",
@@ -55,8 +57,8 @@ describeWithTerraform("a deployed mirror: what holds images or credentials is ne
       },
     },
     {
-      type: RETAINED.mirrorSecretVersion.type,
-      name: RETAINED.mirrorSecretVersion.name,
+      type: LEGACY.mirrorSecretVersion.type,
+      name: LEGACY.mirrorSecretVersion.name,
       attributes: {
         id: `${secretArn}|00000000-0000-4000-8000-000000000001`,
         arn: secretArn,
@@ -81,28 +83,32 @@ describeWithTerraform("a deployed mirror: what holds images or credentials is ne
   const actions = async (planned: Promise<PlanResult>) =>
     Object.fromEntries(((await planned).plan.resource_changes ?? []).map((c) => [c.address, c.change.actions]));
 
-  const repository = `aws_ecr_repository.${RETAINED.mirrorRepository("library/node").name}`;
+  const legacyRepository = `aws_ecr_repository.${LEGACY.mirrorRepository("library/node").name}`;
+  const repository = `aws_ecr_repository.${RETAINED.mirrorPinned.repository.name}["library/node"]`;
   const secret = `${RETAINED.mirrorSecret.type}.${RETAINED.mirrorSecret.name}`;
-  const version = `${RETAINED.mirrorSecretVersion.type}.${RETAINED.mirrorSecretVersion.name}`;
+  const version = `${LEGACY.mirrorSecretVersion.type}.${LEGACY.mirrorSecretVersion.name}`;
 
-  test("a later plan, even with a token in TF_VAR_dockerhub_token, rewrites neither the rotated token nor its labels", async () => {
+  test("a later plan carries the repository to its for_each instance (moved, not replaced) and forgets the secret's old version resource", async () => {
+    const result = await asShipped;
     const planned = await actions(asShipped);
-    expect(planned[version]).toEqual(["no-op"]);
+    const moved = (result.plan.resource_changes ?? []).find((c) => c.address === repository) as { previous_address?: string; change: { actions: string[] } };
+    expect(moved.previous_address).toBe(legacyRepository);
+    expect(moved.change.actions).not.toContain("delete");
+    // Refreshing a secret version reads its value (provider 5.x): the stack no longer holds one, and forgets the old.
+    expect(planned[version]).toEqual(["forget"]);
     expect(planned[secret]).not.toContain("delete");
-    expect(planned[repository]).not.toContain("delete");
-    const other = changesOf((await asShipped).plan, "aws_ecr_repository").map((c) => c.change.actions);
-    expect(other.flat()).not.toContain("delete");
+    expect(Object.values(planned).flat()).not.toContain("delete");
   }, PLAN_TIMEOUT);
 
   test("dropping the mirror strategy forgets the pinned repositories and the secret; it deletes neither", async () => {
     const planned = await actions(withoutMirror);
-    expect(planned[repository]).toEqual(["forget"]);
+    expect(planned[legacyRepository]).toEqual(["forget"]);
     expect(planned[secret]).toEqual(["forget"]);
     expect(planned[version]).toEqual(["forget"]);
     expect(Object.values(planned).flat()).not.toContain("delete");
   }, PLAN_TIMEOUT);
 
   test("`cdktf destroy` stops at prevent_destroy before touching mirrored images or the secret", async () => {
-    await expect(destroying).rejects.toThrow(/Instance cannot be destroyed[\s\S]*(aws_ecr_repository\.mirror_library_node|aws_secretsmanager_secret\.dockerhub_mirror)/);
+    await expect(destroying).rejects.toThrow(/Instance cannot be destroyed[\s\S]*(aws_ecr_repository\.mirror_pinned|aws_secretsmanager_secret\.dockerhub_mirror)/);
   }, PLAN_TIMEOUT);
 });

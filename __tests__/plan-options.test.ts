@@ -21,9 +21,8 @@ describeWithTerraform("the options, each planned by the real provider", () => {
     ["no source, your own buildspec, no image repository", {
       build: { source: { type: "NO_SOURCE" }, buildspecFile: "__tests__/fixtures/buildspec.yml", imageRepository: { create: false } },
     }],
-    ["a CodePipeline artifact bucket, mutable tags, destroyable credentials", {
-      build: { source: { type: "CODEPIPELINE", artifactBucket: "example-pipeline-artifacts" }, imageRepository: { tagMutability: "MUTABLE" } },
-      dockerHub: { removalPolicy: "destroy" },
+    ["a CodePipeline artifact bucket, mutable tags, a destroyable image repository", {
+      build: { source: { type: "CODEPIPELINE", artifactBucket: "example-pipeline-artifacts" }, imageRepository: { tagMutability: "MUTABLE", removalPolicy: "destroy" } },
     }],
   ];
   const planned = variants.map(([, patch]) =>
@@ -72,10 +71,10 @@ describeWithTerraform("the options, each planned by the real provider", () => {
     expect(rolePolicy(plan, "docker-builds-dev-build").flatMap((s) => list(s.Action)).filter((a) => push.includes(a))).toEqual([]);
   });
 
-  test("the artifact bucket is readable and writable by the role, object ARNs only", () => {
+  test("the artifact bucket is readable and writable by the role, object ARNs only; the destroyable repository is force-deleted", () => {
     const statements = rolePolicy(plans.get(variants[2][0])!, "docker-builds-dev-build");
     expect(statements.find((s) => s.Sid === "PipelineArtifacts")?.Resource).toBe("arn:aws:s3:::example-pipeline-artifacts/*");
-    const parameters = afterOf(plans.get(variants[2][0])!, "aws_ssm_parameter");
-    expect(parameters).toHaveLength(2);
+    const [repository] = afterOf(plans.get(variants[2][0])!, "aws_ecr_repository");
+    expect(repository).toMatchObject({ force_delete: true, image_tag_mutability: "MUTABLE" });
   });
 });

@@ -77,23 +77,22 @@ describeWithTerraform("npm run review -- --offline", () => {
 
   test("the comment has a row per environment, then each environment's page", () => {
     const comment = fs.readFileSync(path.join(outdir, "review", "comment.md"), "utf8");
-    expect(comment).toContain("| prod | 30 | 0 | 0 | 0 | $42.00 | 20 |");
+    expect(comment).toContain("| prod | 29 | 0 | 0 | 0 | $42.00 | 20 |");
     for (const name of shippedEnvironmentNames()) expect(comment).toContain(fs.readFileSync(path.join(outdir, "review", `${name}.md`), "utf8"));
   });
 });
 
 describeWithTerraform("a review of a plan that destroys and replaces: those come first, in bold", () => {
   const dev = environmentFrom(readShipped("dev"), "dev");
-  const prefix = dev.dockerHub.parameterPrefix;
-  // The deployed token parameter, and a config that renames it with removalPolicy "destroy": a replacement.
-  const renamed = environmentFrom(merge(readShipped("dev"), { dockerHub: { parameterPrefix: "/elsewhere/dockerhub", removalPolicy: "destroy" } }), "dev");
+  // The deployed image repository, and a config that renames it with removalPolicy "destroy": a replacement.
+  const renamed = environmentFrom(merge(readShipped("dev"), { build: { imageRepository: { name: "elsewhere", removalPolicy: "destroy" } } }), "dev");
+  const repository = RETAINED.imageRepository.repository;
   const planned = startPlan("review-replace", synthStackJson(renamed), {
     existing: [
       {
-        type: RETAINED.dockerHubToken.type,
-        name: RETAINED.dockerHubToken.name,
-        attributes: { id: `${prefix}/token`, name: `${prefix}/token`, type: "SecureString", has_value_wo: true, value_wo_version: 1, tags_all: dev.tags },
-        sensitive: ["value", "value_wo"],
+        type: repository.type,
+        name: repository.name,
+        attributes: { id: "docker-builds-dev", name: "docker-builds-dev", image_tag_mutability: "IMMUTABLE", force_delete: true, tags_all: dev.tags },
       },
       { type: "aws_cloudwatch_log_group", name: "retired_logs", attributes: { id: "/aws/codebuild/retired", name: "/aws/codebuild/retired", retention_in_days: 30, tags_all: dev.tags } },
     ],
@@ -103,7 +102,7 @@ describeWithTerraform("a review of a plan that destroys and replaces: those come
     const result = await planned;
     const review = summarize(renamed, result.plan, "offline", result.output);
     expectCountsMatchTerraform(review);
-    expect(review.replaced).toEqual(["aws_ssm_parameter.dockerhub_token"]);
+    expect(review.replaced).toEqual(["aws_ecr_repository.image_repository"]);
     expect(review.destroyed).toEqual(["aws_cloudwatch_log_group.retired_logs"]);
     const lines = environmentMarkdown(review).split("\n");
     expect(lines.slice(0, 6)).toEqual([
@@ -112,7 +111,7 @@ describeWithTerraform("a review of a plan that destroys and replaces: those come
       "**:warning: 1 to destroy, 1 to replace. Read these before approving:**",
       "",
       "- **destroy `aws_cloudwatch_log_group.retired_logs`**",
-      "- **replace `aws_ssm_parameter.dockerhub_token`** (destroyed, then created again)",
+      "- **replace `aws_ecr_repository.image_repository`** (destroyed, then created again)",
     ]);
   }, PLAN_TIMEOUT);
 });

@@ -68,11 +68,13 @@ describeWithTerraform("a canary token, through every path", () => {
     const entries = new AdmZip(path.join(result.dir, "plan.bin")).getEntries();
     expect(entries.map((e) => e.entryName)).toEqual(expect.arrayContaining(["tfplan", "tfconfig/m-/main.tf.json"]));
     for (const entry of entries) expect(entry.getData().includes(CANARY)).toBe(false);
-    // Both write-only arguments are planned, and planned as null: the value never enters the plan.
-    const parameter = changesOf(result.plan, "aws_ssm_parameter").find((c) => c.name === "dockerhub_token")!;
-    expect(parameter.change.after).toMatchObject({ value_wo: null, value_wo_version: 1 });
-    const [version] = changesOf(result.plan, "aws_secretsmanager_secret_version");
-    expect(version.change.after).toMatchObject({ secret_string_wo: null, secret_string_wo_version: 1 });
+    // Both stores get the token only through the ephemeral variable, handed to their provisioners at apply time.
+    const stores = changesOf(result.plan, "terraform_data").map((c) => c.name).sort();
+    expect(stores).toEqual(["dockerhub_credentials", "dockerhub_mirror_store"]);
+    const configured = (result.plan.configuration.root_module as { resources: { type: string; provisioners?: { expressions: { environment: { references: string[] } } }[] }[] }).resources;
+    for (const record of configured.filter((r) => r.type === "terraform_data")) {
+      expect(record.provisioners![0].expressions.environment.references).toEqual(["var.dockerhub_token"]);
+    }
   });
 
   test("SSM parameter: the build, run phase by phase, hands the token to docker login on stdin only", () => {
@@ -115,10 +117,10 @@ describeWithTerraform("a canary token, through every path", () => {
 
   test("the rotation command the stack outputs: both stores, on stdin only", () => {
     const command = result.plan.planned_values.outputs?.dockerhub_set_token_command?.value as string;
-    const run = standIns.bash(command, {}, `${CANARY}\n`);
+    const run = standIns.bash(command, { STAND_IN_ACCOUNT: environment.accountId }, `${CANARY}\n`);
     expect(run.status).toBe(0);
     const writes = standIns.calls().map((c) => [c.args.slice(0, 2).join(" "), c.stdin.includes(CANARY)]);
-    expect(writes).toEqual([["ssm put-parameter", true], ["secretsmanager put-secret-value", true]]);
+    expect(writes).toEqual([["sts get-caller-identity", false], ["ssm put-parameter", true], ["secretsmanager put-secret-value", true]]);
     expectOnlyOnStdin([run.stdout, run.stderr]);
   });
 });

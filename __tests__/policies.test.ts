@@ -19,7 +19,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { ConfigError, STRATEGIES } from "../config";
-import { AwsEnvironments, DockerBuildProject, DockerHubCredentials, EgressNetwork } from "../constructs";
+import { AwsEnvironments, DockerBuildProject, ImageRepository, EgressNetwork } from "../constructs";
 import { PolicyChecks, PolicyError, RULES } from "../policies";
 import { checkPolicies, DockerPullStack } from "../stacks";
 import { environmentFrom, merge, minimalFile, PROJECT_ROOT, readShipped, shippedEnvironmentNames } from "./support/environments";
@@ -91,7 +91,7 @@ describe("the rules", () => {
     ["ingress from the VPC only", (s) => new EgressNetwork(s, "net", { availabilityZones: ["eu-west-1a"], interfaceEndpoints: ["logs"] })],
     ["a * principal pinned to an organization", (s) => new EcrRepositoryPolicy(s, "org", { repository: "r", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "ecr:BatchGetImage", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } } }] }) })],
     ["a Deny with a wildcard", (s) => new IamRolePolicy(s, "deny", { role: "r", policy: JSON.stringify({ Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] }) })],
-    ['credentials let go on purpose (removalPolicy "destroy")', (s) => new DockerHubCredentials(s, "hub", { parameterPrefix: "/p", removalPolicy: "destroy" })],
+    ['an image repository let go on purpose (removalPolicy "destroy": force_delete)', (s) => new ImageRepository(s, "images", { repositoryName: "r", removalPolicy: "destroy" })],
     ['Elastic IPs let go on purpose (removalPolicy "destroy")', (s) => new EgressNetwork(s, "net", { availabilityZones: ["eu-west-1a"], elasticIpRemovalPolicy: "destroy" })],
   ])("lets pass: %s", (_what, build) => {
     expect(check(build).errors).toEqual([]);
@@ -129,8 +129,8 @@ describe("a failing check fails synth, naming the resource and the rule, before 
     const environment = environmentFrom(readShipped("dev"), "dev");
     const stacks = ["dev", "dev2"].map((id) => {
       const stack = new DockerPullStack(app, id, environment);
-      // A rule that flags every SSM parameter: the whole path, without breaking a construct.
-      Aspects.of(stack).add(new PolicyChecks({ rules: [{ ...RULES[0], id: "DP-TEST1", check: (s) => s.ofType("aws_ssm_parameter").map((resource) => ({ resource, message: "flagged" })) }] }));
+      // A rule that flags every IAM role policy: the whole path, without breaking a construct.
+      Aspects.of(stack).add(new PolicyChecks({ rules: [{ ...RULES[0], id: "DP-TEST1", check: (s) => s.ofType("aws_iam_role_policy").map((resource) => ({ resource, message: "flagged" })) }] }));
       return stack;
     });
     let thrown: unknown;
@@ -141,10 +141,10 @@ describe("a failing check fails synth, naming the resource and the rule, before 
     }
     expect(thrown).toBeInstanceOf(PolicyError);
     const errors = (thrown as PolicyError).errors;
-    expect(errors).toHaveLength(4);
-    expect(errors[0]).toMatch(/^dev\/dockerhub\/username: \[DP-TEST1\] aws_ssm_parameter\.dockerhub_username: flagged\./);
-    expect(errors[3]).toMatch(/^dev2\/dockerhub\/token: \[DP-TEST1\] aws_ssm_parameter\.dockerhub_token: flagged\./);
-    expect((thrown as PolicyError).message).toMatch(/^Policy checks failed: 4 errors\. Nothing was synthesized\./);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/^dev\/build\/role\/policy: \[DP-TEST1\] aws_iam_role_policy\.build_role_policy_\w+: flagged\./);
+    expect(errors[1]).toMatch(/^dev2\/build\/role\/policy: \[DP-TEST1\] aws_iam_role_policy\.build_role_policy_\w+: flagged\./);
+    expect((thrown as PolicyError).message).toMatch(/^Policy checks failed: 2 errors\. Nothing was synthesized\./);
   });
 });
 

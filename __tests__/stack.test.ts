@@ -1,6 +1,5 @@
 /** The stack: provider, backend, variable and outputs from an environment, and the addresses that must never move. */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TerraformStack, Testing } from "cdktf";
 import { retain, RETAINED } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStack, synthStackJson } from "./support/environments";
@@ -60,9 +59,9 @@ test("dockerhub_token is an ephemeral, sensitive, optional variable: plans never
     type: "string",
     ephemeral: true,
     sensitive: true,
-    nullable: true,
-    default: null,
-    description: expect.stringMatching(/Read only when the token parameter is created/),
+    nullable: false,
+    default: "",
+    description: expect.stringMatching(/stored where no token is stored yet \(the first deploy\); never in plans or state/),
   });
 });
 
@@ -89,27 +88,38 @@ test("the outputs: parameter names, project, repository, egress addresses, and t
   );
 });
 
-test("the credentials' addresses are pinned, whatever the construct tree looks like", () => {
-  const json = synthStackJson(prod) as { resource: { aws_ssm_parameter: Record<string, unknown> } };
-  expect(Object.keys(json.resource.aws_ssm_parameter).sort()).toEqual(
-    [RETAINED.dockerHubToken.name, RETAINED.dockerHubUsername.name].sort(),
-  );
-  expect(synthStack(prod)).toHaveResourceWithProperties(SsmParameter, { lifecycle: { prevent_destroy: true } });
+test("what users rely on has pinned addresses, whatever the construct tree looks like", () => {
+  const json = synthStackJson(prod) as { resource: Record<string, Record<string, unknown>> };
+  expect(Object.keys(json.resource.terraform_data)).toEqual([RETAINED.credentialsStore.name]);
+  expect(Object.keys(json.resource.aws_eip)).toEqual([RETAINED.egressIp(0).name]);
+  expect(Object.keys(json.resource.aws_ecr_repository)).toEqual([RETAINED.imageRepository.repository.name]);
+  expect(json.resource).not.toHaveProperty("aws_ssm_parameter");
 });
 
 test("retain() forgets instead of destroying: removed blocks with destroy = false, accumulated over calls", () => {
   const stack = new TerraformStack(Testing.app(), "s");
-  retain(stack, [RETAINED.dockerHubUsername]);
-  retain(stack, [RETAINED.dockerHubToken]);
+  retain(stack, [RETAINED.egressIp(0)]);
+  retain(stack, [RETAINED.mirrorSecret]);
   expect(JSON.parse(Testing.synth(stack)).removed).toEqual([
-    { from: "aws_ssm_parameter.dockerhub_username", lifecycle: { destroy: false } },
-    { from: "aws_ssm_parameter.dockerhub_token", lifecycle: { destroy: false } },
+    { from: "aws_eip.egress_ip_0", lifecycle: { destroy: false } },
+    { from: "aws_secretsmanager_secret.dockerhub_mirror", lifecycle: { destroy: false } },
   ]);
 });
 
-test("no removed blocks for the credentials while they are in use, nor when the user chose to destroy them", () => {
+test("every deploy forgets what earlier versions held as resources and no longer do: the SSM parameters, the secret's version", () => {
   const removedFrom = (json: Record<string, unknown>) => ((json.removed ?? []) as { from: string }[]).map((r) => r.from);
-  expect(removedFrom(synthStackJson(prod))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^aws_ssm_parameter\./)]));
-  const destroyable = environmentFrom(merge(readShipped("prod"), { strategy: "fixed-ip", dockerHub: { removalPolicy: "destroy" } }), "prod");
-  expect(removedFrom(synthStackJson(destroyable)).filter((from) => from.startsWith("aws_ssm_parameter."))).toEqual([]);
+  for (const strategy of ["authenticated", "fixed-ip", "mirror"]) {
+    expect(removedFrom(synthStackJson(environmentFrom({ ...readShipped("prod"), strategy }, "prod")))).toEqual(
+      expect.arrayContaining(["aws_ssm_parameter.dockerhub_username", "aws_ssm_parameter.dockerhub_token", "aws_secretsmanager_secret_version.dockerhub_mirror_initial"]),
+    );
+  }
+});
+
+test("the image repository moves from the address cdktf once derived to its pinned one", () => {
+  expect(synthStackJson(prod).moved).toEqual(
+    expect.arrayContaining([
+      { from: "aws_ecr_repository.images_repository_F169625C", to: "aws_ecr_repository.image_repository" },
+      { from: "aws_ecr_lifecycle_policy.images_lifecycle_3E0390F9", to: "aws_ecr_lifecycle_policy.image_repository_lifecycle" },
+    ]),
+  );
 });

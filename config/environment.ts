@@ -33,7 +33,6 @@ export interface Environment {
     readonly username?: string;
     readonly parameterPrefix: string;
     readonly kmsKeyArn?: string;
-    readonly removalPolicy: "retain" | "destroy";
   };
   readonly build: Omit<Build, "projectName" | "buildspecFile" | "imageRepository"> & {
     readonly projectName: string;
@@ -51,6 +50,8 @@ export interface Environment {
         readonly syncProjectName: string;
         /** Pinned repository paths (without the prefix), one per distinct image repository. */
         readonly pinnedRepositories: readonly string[];
+        /** Repository paths of retired images that no pinned image still uses: forgotten, kept in ECR. */
+        readonly retiredRepositories: readonly string[];
       })
     | (Extract<Mirror, { registry: "shared" }> & { readonly region: string });
 }

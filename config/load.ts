@@ -228,6 +228,18 @@ function checkMirror(mirror: EnvironmentFile["mirror"], account: string | undefi
   mirror.images.forEach((image, index) => {
     if (mirror.images.indexOf(image) !== index) report(["mirror", "images", index], "listed twice", { value: image });
   });
+  const pinned = new Map(mirror.images.map((image, index) => [repositoryPathOf(image), index]));
+  mirror.retiredImages.forEach((image, index) => {
+    const still = pinned.get(repositoryPathOf(image));
+    if (still !== undefined) {
+      report(
+        ["mirror", "retiredImages", index],
+        `its repository ${mirror.pinnedPrefix}/${repositoryPathOf(image)} still holds mirror.images[${still}] (${mirror.images[still]}): ` +
+          "retire a repository only when no pinned image uses it",
+        { value: image },
+      );
+    }
+  });
   mirror.sharing.accountIds.forEach((id, index) => {
     if (id === account) report(["mirror", "sharing", "accountIds", index], "is this environment's own account: it needs no sharing", { value: id });
     else if (mirror.sharing.accountIds.indexOf(id) !== index) report(["mirror", "sharing", "accountIds", index], "listed twice", { value: id });
@@ -270,6 +282,7 @@ function resolveEnvironment(name: string, file: string, config: EnvironmentFile,
             secretName: `ecr-pullthroughcache/${base}-docker-hub`,
             syncProjectName: `${base}-mirror-sync`,
             pinnedRepositories: [...new Set(mirror.images.map(repositoryPathOf))],
+            retiredRepositories: [...new Set(mirror.retiredImages.map(repositoryPathOf))],
           },
   };
 }

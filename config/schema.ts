@@ -10,7 +10,6 @@ import { z } from "zod";
 import { KNOWN_REGIONS } from "../constructs/aws-environment";
 import { isPrivate, parseCidr } from "../constructs/cidr";
 import { DockerBuildProject } from "../constructs/docker-build-project";
-import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
 import { EcrMirror } from "../constructs/ecr-mirror";
 import { EgressNetwork } from "../constructs/egress-network";
 import { MirrorSync } from "../constructs/mirror-sync";
@@ -143,6 +142,12 @@ const imageRepository = z
     untaggedExpiryDays: integer(1, 3650)
       .default(ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS)
       .describe(`Lifecycle policy: expire untagged images after this many days. Default: ${ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS}.`),
+    removalPolicy: oneOf(["retain", "destroy"])
+      .default(ImageRepository.DEFAULT_REMOVAL_POLICY)
+      .describe(
+        '"retain": the repository and the images builds pushed survive config changes and a teardown (prevent_destroy; forgotten, ' +
+          'never deleted, when create turns false). "destroy": it goes with the config, images included. Default: "retain".',
+      ),
   })
   .prefault({});
 
@@ -216,12 +221,6 @@ const dockerHub = z
       .describe(
         "Customer managed KMS key for the SecureString parameters (costs $1/month). " +
           "Default: the AWS managed key alias/aws/ssm.",
-      ),
-    removalPolicy: oneOf(["retain", "destroy"])
-      .default(DockerHubCredentials.DEFAULT_REMOVAL_POLICY)
-      .describe(
-        '"retain": the stored credentials survive config changes (prevent_destroy while in use; ' +
-          'forgotten, not deleted, when the strategy drops them). "destroy": they go with the config. Default: "retain".',
       ),
   })
   .prefault({});
@@ -374,6 +373,20 @@ const OWN_MIRROR = z
       .array(imageReference)
       .default([])
       .describe('Images the sync job copies, by tag, into <pinnedPrefix>/<path>: e.g. ["library/node:20"]. Default: [].'),
+    retiredImages: z
+      .array(imageReference)
+      .default([])
+      .describe(
+        "Images no longer synced: move an image here from images, and Terraform forgets its repository, with its policies, " +
+          "and leaves it in ECR with its images (removing it from images alone fails the plan while removalPolicy is retain). Default: [].",
+      ),
+    adoptExisting: z
+      .boolean()
+      .default(false)
+      .describe(
+        "The Docker Hub secret and the pinned repositories already exist, left by an earlier deploy that stopped hosting the " +
+          "mirror: import them instead of creating them (each must exist). Default: false.",
+      ),
     sync: z
       .strictObject({
         schedule: z

@@ -1,26 +1,24 @@
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { Fn } from "cdktf";
+import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
-import { markStateful } from "../policies/policy-checks";
 import { IGrantable } from "./iam";
-import { dockerHubTokenCommand } from "./token-command";
+import { terraformLiteral } from "./terraform-literal";
+import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TOKEN_PLACEHOLDER, TokenStoreMode, tokenStoreScript } from "./token-command";
 
 export interface DockerHubCredentialsProps {
   /** SSM path the parameters live under: `<prefix>/username` and `<prefix>/token`. */
   readonly parameterPrefix: string;
   /**
-   * Docker Hub username. Not a secret: it is stored as a SecureString all the
-   * same, and kept in Terraform state.
+   * Docker Hub username (a Docker ID: 4 to 30 lower-case letters and digits).
+   * Not a secret; stored as a SecureString all the same.
    * @default - the parameter holds `UNSET` and builds fail fast until it is set
    */
   readonly username?: string;
   /**
-   * The token, as a Terraform expression of an ephemeral value (for example an
-   * ephemeral variable's `.value`). It is written once, when the parameter is
-   * created, through the write-only argument `value_wo`: it never enters the
-   * plan or the state, and later plans do not need it.
-   * @default - the parameter is created holding `UNSET`; store the token with `setTokenCommand()`
+   * The token, as a Terraform expression of an ephemeral value that is empty
+   * when no token was given (an ephemeral variable with default `""`). Stored once, when the store is created, and only if
+   * no token is stored yet; never in the plan or the state.
+   * @default - the token parameter holds `UNSET` (labelled `placeholder`); store the token with `setTokenCommand()`
    */
   readonly initialToken?: string;
   /**
@@ -28,70 +26,73 @@ export interface DockerHubCredentialsProps {
    * @default - the AWS managed key `alias/aws/ssm` (no charge)
    */
   readonly kmsKeyArn?: string;
-  /**
-   * `"retain"`: the parameters carry `prevent_destroy`, so no config change
-   * can delete a stored token. `"destroy"`: they go when removed from config.
-   * @default DockerHubCredentials.DEFAULT_REMOVAL_POLICY ("retain")
-   */
-  readonly removalPolicy?: "retain" | "destroy";
+  /** A role the store commands assume first, like the provider's `assume_role`. @default - the deployer's credentials */
+  readonly assumeRoleArn?: string;
+  /** What messages call the parameters, e.g. `dev (SSM)`. @default - the parameter prefix */
+  readonly label?: string;
 }
 
 /**
- * Docker Hub credentials in SSM Parameter Store, as SecureString parameters.
+ * Docker Hub credentials in SSM Parameter Store, as SecureString parameters,
+ * written outside the resources Terraform refreshes.
  *
- * The token is never in synthesized JSON, plans or state: Terraform writes it
- * at most once (at creation, from an ephemeral value), and afterwards only
- * `setTokenCommand()` writes it, reading it from stdin. Nothing Terraform does
- * later rewrites it: `value_wo_version` never changes.
+ * Terraform never holds the parameters as resources: hashicorp/aws 5.x reads
+ * a parameter back with decryption on every refresh, so whoever plans (a pull
+ * request's plan role) could read the token. Instead a `terraform_data`
+ * record stores them once, when it is created, with the AWS CLI (see
+ * token-command.ts): the username always, the token only where none is stored
+ * yet. Nothing Terraform does later rewrites or deletes them; `setTokenCommand()`
+ * rotates the token, reading it from stdin.
  */
 export class DockerHubCredentials extends Construct {
-  static readonly DEFAULT_REMOVAL_POLICY = "retain";
   /** What a parameter holds until real values are stored; the build fails fast on it. */
-  static readonly UNSET = "UNSET";
-  /** The token's `value_wo_version`: constant, so Terraform writes the token only when it creates the parameter. */
-  static readonly TOKEN_WRITE_VERSION = 1;
+  static readonly UNSET = TOKEN_PLACEHOLDER;
+  /** A Docker ID: what Docker Hub accepts as a username. */
+  static readonly USERNAME_PATTERN = /^[a-z0-9]{4,30}$/;
 
-  readonly usernameParameter: SsmParameter;
-  readonly tokenParameter: SsmParameter;
   readonly usernameParameterName: string;
   readonly tokenParameterName: string;
   /** Parameter ARNs, built from the names so policies are known at plan time. */
   readonly usernameParameterArn: string;
   readonly tokenParameterArn: string;
+  /** The record whose creation stores the credentials (Terraform's only write of them). */
+  readonly store: DataResource;
   private readonly kmsKeyArn?: string;
+  private readonly username: string;
+  private readonly props: DockerHubCredentialsProps;
 
   constructor(scope: Construct, id: string, props: DockerHubCredentialsProps) {
     super(scope, id);
+    if (props.username !== undefined && !DockerHubCredentials.USERNAME_PATTERN.test(props.username)) {
+      throw new Error(`${this.node.path}: username must be a Docker ID (4 to 30 lower-case letters and digits), got "${props.username}"`);
+    }
+    this.props = props;
     this.kmsKeyArn = props.kmsKeyArn;
+    this.username = props.username ?? DockerHubCredentials.UNSET;
     this.usernameParameterName = `${props.parameterPrefix}/username`;
     this.tokenParameterName = `${props.parameterPrefix}/token`;
     this.usernameParameterArn = formatArn(this, { service: "ssm", resource: `parameter${this.usernameParameterName}` });
     this.tokenParameterArn = formatArn(this, { service: "ssm", resource: `parameter${this.tokenParameterName}` });
-    const retain = (props.removalPolicy ?? DockerHubCredentials.DEFAULT_REMOVAL_POLICY) === "retain";
-    const lifecycle = retain ? { preventDestroy: true } : undefined;
-    const mark = { holds: "stored Docker Hub credentials", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) };
 
-    this.usernameParameter = new SsmParameter(this, "username", {
-      name: this.usernameParameterName,
-      description: "Docker Hub username for CodeBuild",
-      type: "SecureString",
-      keyId: props.kmsKeyArn,
-      value: props.username ?? DockerHubCredentials.UNSET,
-      lifecycle,
+    this.store = new DataResource(this, "store", {
+      // A new name, key or username stores again (the token only where none is stored yet).
+      triggersReplace: {
+        usernameParameter: this.usernameParameterName,
+        tokenParameter: this.tokenParameterName,
+        keyId: this.keyId,
+        username: this.username,
+      },
+      provisioners: [
+        {
+          type: "local-exec",
+          interpreter: ["bash", "-c"],
+          command: terraformLiteral(tokenStoreScript("initial", [this.tokenWriter("initial")], this.target)),
+          environment: {
+            DOCKERHUB_TOKEN: props.initialToken ?? "",
+          },
+        },
+      ],
     });
-    markStateful(this.usernameParameter, mark);
-
-    // No description: with a write-only value, any in-place update other than
-    // tags makes the provider re-put the parameter without its value.
-    this.tokenParameter = new SsmParameter(this, "token", {
-      name: this.tokenParameterName,
-      type: "SecureString",
-      keyId: props.kmsKeyArn,
-      valueWo: props.initialToken ? Fn.coalesce([props.initialToken, DockerHubCredentials.UNSET]) : DockerHubCredentials.UNSET,
-      valueWoVersion: DockerHubCredentials.TOKEN_WRITE_VERSION,
-      lifecycle,
-    });
-    markStateful(this.tokenParameter, mark);
   }
 
   /**
@@ -118,19 +119,44 @@ export class DockerHubCredentials extends Construct {
     }
   }
 
-  /** A writer for `dockerHubTokenCommand`: `$TOKEN` to `aws ssm put-parameter` on stdin. */
-  tokenWriter(): string {
+  /**
+   * Shell that stores `$TOKEN` in the token parameter (and, at creation, the
+   * username): `initial` only where no token is stored yet, `rotate` always.
+   * The token reaches the AWS CLI on stdin only.
+   */
+  tokenWriter(mode: TokenStoreMode): string {
     const { region } = AwsEnvironments.of(this);
-    const keyId = this.kmsKeyArn ?? "alias/aws/ssm";
-    return (
-      `printf %s "$TOKEN" | aws ssm put-parameter --region ${region} --name ${this.tokenParameterName} ` +
-      `--type SecureString --key-id ${keyId} --overwrite --value file:///dev/stdin >/dev/null; ` +
-      `echo "Stored in SSM parameter ${this.tokenParameterName}." >&2`
-    );
+    const put = (name: string) => `aws ssm put-parameter --region ${region} --name ${name} --type SecureString --key-id ${this.keyId}`;
+    const token = this.tokenParameterName;
+    if (mode === "rotate") {
+      return [
+        `printf %s "$TOKEN" | ${put(token)} --overwrite --value file:///dev/stdin >/dev/null`,
+        `echo "Stored in SSM parameter ${token}." >&2`,
+      ].join("\n");
+    }
+    return [
+      `${put(this.usernameParameterName)} --overwrite --value ${this.username} >/dev/null`,
+      `if out=$(printf %s "$TOKEN" | ${put(token)} --value file:///dev/stdin 2>&1 >/dev/null); then`,
+      `  if [ "$PLACEHOLDER" = true ]; then`,
+      `    aws ssm label-parameter-version --region ${region} --name ${token} --labels ${PLACEHOLDER_LABEL} >/dev/null`,
+      `    echo "SSM parameter ${token} holds a placeholder: store the token with the dockerhub_set_token_command output." >&2`,
+      `  else echo "Stored the token in SSM parameter ${token}." >&2; fi`,
+      `elif [[ "$out" == *ParameterAlreadyExists* ]]; then echo "SSM parameter ${token} already holds a token: left as it is." >&2`,
+      `else echo "$out" >&2; exit 1; fi`,
+    ].join("\n");
   }
 
   /** The one command that stores or rotates the token (see `dockerHubTokenCommand`). */
   setTokenCommand(): string {
-    return dockerHubTokenCommand([this.tokenWriter()], this.tokenParameterName);
+    return dockerHubTokenCommand([this.tokenWriter("rotate")], this.target);
+  }
+
+  private get keyId(): string {
+    return this.kmsKeyArn ?? "alias/aws/ssm";
+  }
+
+  private get target() {
+    const { accountId, region } = AwsEnvironments.of(this);
+    return { accountId, region, assumeRoleArn: this.props.assumeRoleArn, label: this.props.label ?? this.props.parameterPrefix };
   }
 }

@@ -1,12 +1,13 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { Fn } from "cdktf";
+import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { DockerHubCredentials } from "./dockerhub-credentials";
-import { markStateful } from "../policies/policy-checks";
 import { IGrantable } from "./iam";
-import { dockerHubTokenCommand } from "./token-command";
+import { markStateful } from "../policies/policy-checks";
+import { terraformLiteral } from "./terraform-literal";
+import { adopt } from "./terraform-blocks";
+import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TokenStoreMode, tokenStoreScript } from "./token-command";
 
 export interface DockerHubSecretProps {
   /**
@@ -14,37 +15,42 @@ export interface DockerHubSecretProps {
    * name starts with `ecr-pullthroughcache/`.
    */
   readonly secretName: string;
-  /** Docker Hub username (not a secret). @default - `UNSET`; the sync job and the cache fail until it is set */
+  /** Docker Hub username (a Docker ID; not a secret). @default - `UNSET`; the sync job and the cache fail until it is set */
   readonly username?: string;
   /**
-   * The token, as a Terraform expression of an ephemeral value. Written once,
-   * when the secret's first version is created, through `secret_string_wo`:
-   * never in the plan or the state.
-   * @default - the secret is created holding `UNSET`; store the token with `setTokenCommand()`
+   * The token, as a Terraform expression of an ephemeral value that is empty
+   * when no token was given (an ephemeral variable with default `""`). Stored once,
+   * when the secret has no value yet; never in the plan or the state.
+   * @default - the secret's first value holds `UNSET` (staged `placeholder`); store the token with `setTokenCommand()`
    */
   readonly initialToken?: string;
   /**
-   * `"retain"`: the secret and its first version carry `prevent_destroy`.
+   * `"retain"`: the secret carries `prevent_destroy`.
    * @default "retain"
    */
   readonly removalPolicy?: "retain" | "destroy";
+  /** A role the store commands assume first, like the provider's `assume_role`. @default - the deployer's credentials */
+  readonly assumeRoleArn?: string;
+  /** What messages call the secret. @default - the secret's name */
+  readonly label?: string;
   /**
-   * Pins the Terraform addresses of the secret and its first version, so a
-   * refactor never replaces stored credentials (set here: cdktf fixes an id once referenced).
+   * Pins the Terraform addresses of the secret and of the record that stores
+   * its first value, so a refactor never replaces stored credentials (set
+   * here: cdktf fixes an id once referenced).
    * @default - cdktf's ids, derived from the construct path
    */
-  readonly logicalIds?: { readonly secret: string; readonly initialVersion: string };
+  readonly logicalIds?: { readonly secret: string; readonly store: string };
 }
 
 /**
  * Docker Hub credentials in Secrets Manager, as ECR's pull-through cache
  * wants them: a JSON secret with `username` and `accessToken`.
  *
- * Like the SSM parameters: Terraform writes the token at most once, and
- * `setTokenCommand()` rotates it out of band, reading it from stdin. The
- * first version keeps a label of its own (`TERRAFORM_INITIAL`) and Terraform
- * ignores where `AWSCURRENT` moves, so a rotation is never undone and the
- * first version is never cleaned away and re-created.
+ * Terraform manages the secret (its metadata: refreshing it never reads the
+ * value) but never its value: hashicorp/aws 5.x reads a secret version back
+ * with GetSecretValue on every refresh. A `terraform_data` record stores the
+ * first value when the secret has none (see token-command.ts), and
+ * `setTokenCommand()` rotates it, reading the token from stdin.
  */
 export class DockerHubSecret extends Construct {
   /** ECR's pull-through cache reads only secrets with this prefix. */
@@ -54,51 +60,86 @@ export class DockerHubSecret extends Construct {
   readonly secretName: string;
   /** Matches the secret by name whatever its random suffix, so policies are known at plan time. */
   readonly secretArnPattern: string;
+  /** The record whose creation stores the first value: what must exist before anything reads the secret. */
+  readonly store: DataResource;
   private readonly username: string;
+  private readonly props: DockerHubSecretProps;
 
   constructor(scope: Construct, id: string, props: DockerHubSecretProps) {
     super(scope, id);
     if (!props.secretName.startsWith(DockerHubSecret.NAME_PREFIX)) {
       throw new Error(`${this.node.path}: the secret name must start with "${DockerHubSecret.NAME_PREFIX}", got "${props.secretName}"`);
     }
+    if (props.username !== undefined && !DockerHubCredentials.USERNAME_PATTERN.test(props.username)) {
+      throw new Error(`${this.node.path}: username must be a Docker ID (4 to 30 lower-case letters and digits), got "${props.username}"`);
+    }
+    this.props = props;
     this.secretName = props.secretName;
     this.username = props.username ?? DockerHubCredentials.UNSET;
     this.secretArnPattern = formatArn(this, { service: "secretsmanager", resource: `secret:${props.secretName}-??????` });
     const retain = (props.removalPolicy ?? "retain") === "retain";
-    const lifecycle = retain ? { preventDestroy: true } : undefined;
-    const mark = { holds: "stored Docker Hub credentials", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) };
     this.secret = new SecretsmanagerSecret(this, "secret", {
       name: props.secretName,
       description: "Docker Hub credentials for ECR's pull-through cache and the mirror sync",
-      lifecycle,
+      lifecycle: retain ? { preventDestroy: true } : undefined,
     });
     if (props.logicalIds) this.secret.overrideLogicalId(props.logicalIds.secret);
-    markStateful(this.secret, mark);
-    const token = props.initialToken ? Fn.coalesce([props.initialToken, DockerHubCredentials.UNSET]) : DockerHubCredentials.UNSET;
-    const version = new SecretsmanagerSecretVersion(this, "initial-version", {
-      secretId: this.secret.id,
-      secretStringWo: Fn.jsonencode({ username: this.username, accessToken: token }),
-      secretStringWoVersion: DockerHubCredentials.TOKEN_WRITE_VERSION,
-      versionStages: ["AWSCURRENT", "TERRAFORM_INITIAL"],
-      lifecycle: { ...lifecycle, ignoreChanges: ["version_stages"] },
+    markStateful(this.secret, { holds: "stored Docker Hub credentials", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
+
+    this.store = new DataResource(this, "store", {
+      // The secret's ARN: stored after the secret exists, and again for a new secret (never over a stored value).
+      triggersReplace: { secret: this.secret.arn, username: this.username },
+      provisioners: [
+        {
+          type: "local-exec",
+          interpreter: ["bash", "-c"],
+          command: terraformLiteral(tokenStoreScript("initial", [this.tokenWriter("initial")], this.target)),
+          environment: {
+            DOCKERHUB_TOKEN: props.initialToken ?? "",
+          },
+        },
+      ],
     });
-    if (props.logicalIds) version.overrideLogicalId(props.logicalIds.initialVersion);
-    markStateful(version, mark);
+    if (props.logicalIds) this.store.overrideLogicalId(props.logicalIds.store);
   }
 
-  /** A writer for `dockerHubTokenCommand`: the JSON secret, built by printf, to `aws secretsmanager` on stdin. */
-  tokenWriter(): string {
+  /**
+   * Shell that stores `$TOKEN` as the secret's value (JSON with the
+   * username): `initial` only when the secret has no value yet, `rotate`
+   * always. The value reaches the AWS CLI on stdin only.
+   */
+  tokenWriter(mode: TokenStoreMode): string {
     const { region } = AwsEnvironments.of(this);
-    return (
+    const name = this.secretName;
+    const put = (stages: string) =>
       `printf "{\\"username\\":\\"%s\\",\\"accessToken\\":\\"%s\\"}" "${this.username}" "$TOKEN" | ` +
-      `aws secretsmanager put-secret-value --region ${region} --secret-id ${this.secretName} --secret-string file:///dev/stdin >/dev/null; ` +
-      `echo "Stored in secret ${this.secretName}." >&2`
-    );
+      `aws secretsmanager put-secret-value --region ${region} --secret-id ${name} --secret-string file:///dev/stdin${stages} >/dev/null`;
+    if (mode === "rotate") return [put(""), `echo "Stored in secret ${name}." >&2`].join("\n");
+    return [
+      `versions=$(aws secretsmanager list-secret-version-ids --region ${region} --secret-id ${name} --include-deprecated --query "length(Versions)" --output text)`,
+      `if [ "$versions" != 0 ]; then echo "Secret ${name} already holds a token: left as it is." >&2`,
+      `elif [ "$PLACEHOLDER" = true ]; then`,
+      `  ${put(` --version-stages AWSCURRENT ${PLACEHOLDER_LABEL}`)}`,
+      `  echo "Secret ${name} holds a placeholder: store the token with the dockerhub_set_token_command output." >&2`,
+      `else`,
+      `  ${put("")}`,
+      `  echo "Stored the token in secret ${name}." >&2`,
+      `fi`,
+    ].join("\n");
+  }
+
+  /**
+   * The secret already exists (left in Secrets Manager by an earlier deploy
+   * that stopped hosting the mirror): import it, with its value, instead of
+   * creating it. Secrets Manager finds a secret by name as well as by ARN.
+   */
+  adopt(): void {
+    adopt(this, `${this.secret.terraformResourceType}.${this.secret.friendlyUniqueId}`, this.secretName);
   }
 
   /** The one command that stores or rotates the token (see `dockerHubTokenCommand`). */
   setTokenCommand(): string {
-    return dockerHubTokenCommand([this.tokenWriter()], this.secretName);
+    return dockerHubTokenCommand([this.tokenWriter("rotate")], this.target);
   }
 
   /** Lets `grantee` read the secret (CodeBuild does, for SECRETS_MANAGER variables). */
@@ -108,5 +149,10 @@ export class DockerHubSecret extends Construct {
       actions: ["secretsmanager:GetSecretValue"],
       resources: [this.secretArnPattern],
     });
+  }
+
+  private get target() {
+    const { accountId, region } = AwsEnvironments.of(this);
+    return { accountId, region, assumeRoleArn: this.props.assumeRoleArn, label: this.props.label ?? this.secretName };
   }
 }

@@ -5,6 +5,7 @@ import { EcrRegistryScanningConfiguration } from "@cdktf/provider-aws/lib/ecr-re
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrRepositoryCreationTemplate } from "@cdktf/provider-aws/lib/ecr-repository-creation-template";
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
+import { TerraformIterator } from "cdktf";
 import { Construct } from "constructs";
 import { markStateful } from "../policies/policy-checks";
 import { AwsEnvironments, formatArn } from "./aws-environment";
@@ -12,6 +13,7 @@ import { DockerHubSecret } from "./dockerhub-secret";
 import { IGrantable } from "./iam";
 import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, grantEcrLogin, lifecyclePolicy } from "./image-repository";
 import { ServiceRole } from "./service-role";
+import { adopt, forget, instanceAddress, moved } from "./terraform-blocks";
 
 /** An upstream registry beyond Docker Hub and ECR Public, e.g. GHCR or Quay. */
 export interface MirrorUpstream {
@@ -76,16 +78,42 @@ export interface EcrMirrorProps {
   /** Other accounts that may pull and import through the cache. @default - this account only */
   readonly sharing?: MirrorSharing;
   /**
-   * `"retain"`: pinned repositories carry `prevent_destroy`.
+   * `"retain"`: pinned repositories carry `prevent_destroy`, so dropping an
+   * image from `pinnedRepositories` fails the plan instead of deleting its
+   * repository (retire it with `retiredRepositories`). `"destroy"`: a dropped
+   * repository is deleted with its images (`force_delete`).
    * @default "retain"
    */
   readonly removalPolicy?: "retain" | "destroy";
   /**
-   * Pins each pinned repository's Terraform address, so a refactor never
-   * replaces a repository full of images (set here: cdktf fixes an id once referenced).
+   * Pinned repositories no longer synced (paths, e.g. `library/python`):
+   * Terraform forgets each, with its lifecycle and repository policies, as a
+   * whole, and leaves it in ECR with its images.
+   * @default - none
+   */
+  readonly retiredRepositories?: readonly string[];
+  /**
+   * The pinned repositories (with their policies) already exist, left in ECR
+   * by an earlier deploy that stopped hosting the mirror: import them instead
+   * of creating them. Every listed repository must exist.
+   * @default false
+   */
+  readonly adoptExisting?: boolean;
+  /**
+   * Pins the Terraform addresses of the pinned repositories and their
+   * policies (one `for_each` resource each, keyed by path), so a refactor
+   * never replaces a repository full of images (set here: cdktf fixes an id
+   * once referenced).
    * @default - cdktf's ids, derived from the construct path
    */
-  readonly repositoryLogicalId?: (repository: string) => string;
+  readonly pinnedLogicalIds?: PinnedLogicalIds;
+}
+
+/** The names of the pinned repositories' `for_each` resources. */
+export interface PinnedLogicalIds {
+  readonly repository: string;
+  readonly lifecyclePolicy: string;
+  readonly repositoryPolicy: string;
 }
 
 /**
@@ -105,7 +133,8 @@ export class EcrMirror extends Construct {
   readonly location: MirrorLocation;
   readonly rules: EcrPullThroughCacheRule[];
   readonly templates: EcrRepositoryCreationTemplate[];
-  readonly pinnedRepositories: EcrRepository[];
+  /** The pinned repositories: one resource, an instance per path (`for_each`). */
+  readonly pinnedRepositories: EcrRepository;
   /** `<account>.dkr.ecr.<region>.amazonaws.com`. */
   readonly registry: string;
   private readonly name: string;
@@ -140,12 +169,14 @@ export class EcrMirror extends Construct {
     const repositoryPolicy = shared ? JSON.stringify(pullPolicy(sharing)) : undefined;
     const encryption = props.kmsKeyArn ? { encryptionType: "KMS", kmsKey: props.kmsKeyArn } : { encryptionType: "AES256" };
 
+    // ECR reads a rule's secret when it creates the rule: the Docker Hub rule waits for the secret's first value.
     this.rules = upstreams.map(
       (upstream) =>
         new EcrPullThroughCacheRule(this, `cache-${upstream.prefix}`, {
           ecrRepositoryPrefix: upstream.prefix,
           upstreamRegistryUrl: upstream.url,
           credentialArn: upstream.credentialArn,
+          dependsOn: upstream.prefix === dockerHubPrefix ? [props.dockerHubSecret.store] : undefined,
         }),
     );
 
@@ -178,30 +209,71 @@ export class EcrMirror extends Construct {
       });
     }
 
-    const retain = (props.removalPolicy ?? "retain") === "retain";
-    this.pinnedRepositories = (props.pinnedRepositories ?? []).map((path) => {
-      const name = `${pinnedPrefix}/${path}`;
-      const id = `pinned-${path.replace(/[^A-Za-z0-9-]/g, "-")}`;
-      const repository = new EcrRepository(this, id, {
-        name,
-        imageTagMutability: props.tagMutability ?? "MUTABLE",
-        imageScanningConfiguration: { scanOnPush: props.scanOnPush ?? true },
-        encryptionConfiguration: [encryption],
-        forceDelete: false,
-        lifecycle: retain ? { preventDestroy: true } : undefined,
-      });
-      if (props.repositoryLogicalId) repository.overrideLogicalId(props.repositoryLogicalId(path));
-      markStateful(repository, { holds: "mirrored images", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
-      new EcrLifecyclePolicy(this, `${id}-lifecycle`, { repository: repository.name, policy: lifecycle });
-      if (repositoryPolicy) {
-        new EcrRepositoryPolicy(this, `${id}-policy`, { repository: repository.name, policy: repositoryPolicy });
-      }
-      return repository;
-    });
+    this.pinnedRepositories = this.pinned(props, pinnedPrefix, encryption, lifecycle, repositoryPolicy);
 
     if (shared) {
       new EcrRegistryPolicy(this, "registry-policy", { policy: JSON.stringify(importPolicy(this, prefixes, sharing)) });
     }
+  }
+
+  /**
+   * One repository per pinned path, with its lifecycle and repository
+   * policies: `for_each` resources keyed by path, so a dropped path is an
+   * instance Terraform refuses to destroy (prevent_destroy) rather than a
+   * block that silently disappears; retired paths are forgotten as a whole.
+   */
+  private pinned(
+    props: EcrMirrorProps,
+    pinnedPrefix: string,
+    encryption: { encryptionType: string; kmsKey?: string },
+    lifecycle: string,
+    repositoryPolicy: string | undefined,
+  ): EcrRepository {
+    const retain = (props.removalPolicy ?? "retain") === "retain";
+    const paths = [...this.pinnedPaths];
+    const retired = props.retiredRepositories ?? [];
+    const stillPinned = retired.filter((path) => paths.includes(path));
+    if (stillPinned.length > 0) {
+      throw new Error(`${this.node.path}: ${stillPinned.join(", ")} cannot be both pinned and retired`);
+    }
+    const names = TerraformIterator.fromMap(Object.fromEntries(paths.map((path) => [path, `${pinnedPrefix}/${path}`])));
+    const repositories = new EcrRepository(this, "pinned", {
+      forEach: names,
+      name: names.value,
+      imageTagMutability: props.tagMutability ?? "MUTABLE",
+      imageScanningConfiguration: { scanOnPush: props.scanOnPush ?? true },
+      encryptionConfiguration: [encryption],
+      // "destroy" means it: a dropped repository goes with its images (ECR refuses otherwise, half-way through an apply).
+      forceDelete: !retain,
+      lifecycle: retain ? { preventDestroy: true } : undefined,
+    });
+    const ids = props.pinnedLogicalIds;
+    if (ids) repositories.overrideLogicalId(ids.repository);
+    markStateful(repositories, { holds: "mirrored images", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
+    const each = TerraformIterator.fromResources(repositories);
+    const lifecyclePolicy = new EcrLifecyclePolicy(this, "pinned-lifecycle", { forEach: each, repository: each.getString("name"), policy: lifecycle });
+    if (ids) lifecyclePolicy.overrideLogicalId(ids.lifecyclePolicy);
+    const policies: { type: string; name: string }[] = [
+      { type: "aws_ecr_repository", name: repositories.friendlyUniqueId },
+      { type: "aws_ecr_lifecycle_policy", name: lifecyclePolicy.friendlyUniqueId },
+    ];
+    if (repositoryPolicy) {
+      const policy = new EcrRepositoryPolicy(this, "pinned-policy", { forEach: each, repository: each.getString("name"), policy: repositoryPolicy });
+      if (ids) policy.overrideLogicalId(ids.repositoryPolicy);
+      policies.push({ type: "aws_ecr_repository_policy", name: policy.friendlyUniqueId });
+    }
+    for (const path of retired) {
+      // An instance cannot be named in `removed`: move it to an address of its own, then forget that.
+      for (const { type, name } of policies) {
+        const retiredAddress = `${type}.${name}_retired_${path.replace(/[^A-Za-z0-9]/g, "_")}`;
+        moved(this, instanceAddress(type, name, path), retiredAddress);
+        forget(this, retiredAddress);
+      }
+    }
+    if (props.adoptExisting) {
+      for (const path of paths) for (const { type, name } of policies) adopt(this, instanceAddress(type, name, path), `${pinnedPrefix}/${path}`);
+    }
+    return repositories;
   }
 
   /** Lets `grantee` pull through the cache (import and create on first pull) and pull the pinned images. */

@@ -1,6 +1,7 @@
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { Construct } from "constructs";
+import { markStateful } from "../policies/policy-checks";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { IGrantable } from "./iam";
 
@@ -17,19 +18,34 @@ export interface ImageRepositoryProps {
   readonly untaggedExpiryDays?: number;
   /** Customer managed KMS key ARN. @default - AES256 (ECR's own key, no charge) */
   readonly kmsKeyArn?: string;
+  /**
+   * `"retain"`: the repository carries `prevent_destroy` (the images builds
+   * pushed are data). `"destroy"`: it can be deleted, with its images (`force_delete`).
+   * @default ImageRepository.DEFAULT_REMOVAL_POLICY ("retain")
+   */
+  readonly removalPolicy?: "retain" | "destroy";
+  /**
+   * Pins the Terraform addresses of the repository and its lifecycle policy
+   * (set here: cdktf fixes an id once referenced).
+   * @default - cdktf's ids, derived from the construct path
+   */
+  readonly logicalIds?: { readonly repository: string; readonly lifecyclePolicy: string };
 }
 
 /**
  * An ECR repository for the images a build produces: scanned on push,
- * lifecycle-managed, and never force-deleted (ECR refuses to delete a
- * repository that still holds images).
+ * lifecycle-managed, and kept (prevent_destroy) unless its removal policy
+ * says otherwise: ECR refuses to delete a repository that still holds images
+ * unless forced, and a refused delete would stop an apply half-way.
  */
 export class ImageRepository extends Construct {
   static readonly DEFAULT_TAG_MUTABILITY = "IMMUTABLE";
   static readonly DEFAULT_KEEP_LAST_IMAGES = 30;
   static readonly DEFAULT_UNTAGGED_EXPIRY_DAYS = 7;
+  static readonly DEFAULT_REMOVAL_POLICY = "retain";
 
   readonly repository: EcrRepository;
+  readonly lifecyclePolicy: EcrLifecyclePolicy;
   readonly repositoryName: string;
   /** ARN built from the name, so policies are known at plan time. */
   readonly repositoryArn: string;
@@ -45,6 +61,7 @@ export class ImageRepository extends Construct {
     this.repositoryArn = formatArn(this, { service: "ecr", resource: `repository/${props.repositoryName}` });
     this.registry = `${environment.accountId}.dkr.ecr.${environment.region}.${environment.urlSuffix}`;
     this.repositoryUrl = `${this.registry}/${props.repositoryName}`;
+    const retain = (props.removalPolicy ?? ImageRepository.DEFAULT_REMOVAL_POLICY) === "retain";
 
     this.repository = new EcrRepository(this, "repository", {
       name: props.repositoryName,
@@ -53,16 +70,20 @@ export class ImageRepository extends Construct {
       encryptionConfiguration: [
         props.kmsKeyArn ? { encryptionType: "KMS", kmsKey: props.kmsKeyArn } : { encryptionType: "AES256" },
       ],
-      forceDelete: false,
+      forceDelete: !retain,
+      lifecycle: retain ? { preventDestroy: true } : undefined,
     });
+    if (props.logicalIds) this.repository.overrideLogicalId(props.logicalIds.repository);
+    markStateful(this.repository, { holds: "the images builds pushed", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
 
-    new EcrLifecyclePolicy(this, "lifecycle", {
+    this.lifecyclePolicy = new EcrLifecyclePolicy(this, "lifecycle", {
       repository: this.repository.name,
       policy: lifecyclePolicy(
         props.untaggedExpiryDays ?? ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS,
         props.keepLastImages ?? ImageRepository.DEFAULT_KEEP_LAST_IMAGES,
       ),
     });
+    if (props.logicalIds) this.lifecyclePolicy.overrideLogicalId(props.logicalIds.lifecyclePolicy);
   }
 
   /** Lets `grantee` push images to this repository (and pull, for layer reuse), and log in to ECR. */

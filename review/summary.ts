@@ -113,7 +113,8 @@ export function estimateCost(environment: Environment, plan: PlanJson): Environm
   if (ofType("aws_ecr_pull_through_cache_rule").length > 0 && environment.mirror.registry === "own") {
     add("ECR storage for the mirror (estimate)", environment.estimates.mirrorStorageGb, "GB-month", PRICES_USD.ecrStorageGbMonth);
   }
-  add("SSM standard parameters", ofType("aws_ssm_parameter").length, "parameter", PRICES_USD.ssmStandardParameterMonth);
+  // The credentials' parameters are stored outside Terraform's resources: count them from the strategy.
+  add("SSM standard parameters", uses(environment, "authenticated") ? 2 : 0, "parameter", PRICES_USD.ssmStandardParameterMonth);
   return {
     monthlyUsd: round(items.reduce((sum, item) => sum + item.monthlyUsd, 0)),
     items,

@@ -1,5 +1,22 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
 import { Environment } from "../config/environment";
+
+/**
+ * The environment's AWS provider: its region, the account guard
+ * (`allowed_account_ids`: credentials for another account fail before
+ * anything is touched), the role to assume, and the default tags.
+ */
+export function configureProvider(stack: TerraformStack, environment: Environment): AwsProvider {
+  return new AwsProvider(stack, "aws", {
+    region: environment.region,
+    allowedAccountIds: [environment.accountId],
+    assumeRole: environment.deploy.assumeRoleArn
+      ? [{ roleArn: environment.deploy.assumeRoleArn, sessionName: `cdktf-${environment.name}` }]
+      : undefined,
+    defaultTags: [{ tags: { ...environment.tags } }],
+  });
+}
 
 /**
  * The environment's state backend. S3 state is encrypted and locked with

@@ -1,4 +1,3 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { Environment, uses } from "../config/environment";
@@ -11,10 +10,11 @@ import { EgressNetwork, InterfaceEndpoint } from "../constructs/egress-network";
 import { MirrorSync } from "../constructs/mirror-sync";
 import { dockerHubTokenCommand } from "../constructs/token-command";
 import { ImageRepository } from "../constructs/image-repository";
+import { instanceAddress, moved } from "../constructs/terraform-blocks";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import { PolicyChecks } from "../policies/policy-checks";
-import { configureBackend } from "./backend";
-import { retain, RETAINED } from "./retained";
+import { configureBackend, configureProvider } from "./backend";
+import { addressOf, LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror, RETAINED } from "./retained";
 
 /**
  * One environment: the provider and backend from its config, and the
@@ -36,28 +36,23 @@ export class DockerPullStack extends TerraformStack {
     AwsEnvironments.use(this, { accountId: environment.accountId, region: environment.region });
     Aspects.of(this).add(new PolicyChecks({ acknowledgements: environment.policy.acknowledge }));
 
-    new AwsProvider(this, "aws", {
-      region: environment.region,
-      // A deploy with credentials for another account fails before touching anything.
-      allowedAccountIds: [environment.accountId],
-      assumeRole: environment.deploy.assumeRoleArn
-        ? [{ roleArn: environment.deploy.assumeRoleArn, sessionName: `cdktf-${environment.name}` }]
-        : undefined,
-      defaultTags: [{ tags: { ...environment.tags } }],
-    });
+    configureProvider(this, environment);
     configureBackend(this, environment.state);
 
-    // Ephemeral: Terraform keeps it out of plans and state; it may only feed write-only arguments.
+    // Ephemeral: Terraform keeps it out of plans and state; it may only feed provisioners and write-only arguments.
     const dockerHubToken = new TerraformVariable(this, "dockerhub_token", {
       type: "string",
       sensitive: true,
-      nullable: true,
+      nullable: false,
+      default: "",
       description:
-        "Docker Hub access token. Read only when the token parameter is created (first deploy); " +
-        "never stored in plans or state. Later plans do not need it; rotate with the dockerhub_set_token_command output.",
+        "Docker Hub access token, stored where no token is stored yet (the first deploy); never in plans or state. " +
+        "Later deploys do not need it; rotate with the dockerhub_set_token_command output.",
     });
     dockerHubToken.addOverride("ephemeral", true);
-    dockerHubToken.addOverride("default", null);
+
+    // Earlier versions of this stack held the stored token in resources Terraform refreshes: forget them, never delete.
+    retain(this, [...LEGACY.dockerHubParameters, LEGACY.mirrorSecretVersion]);
 
     if (uses(environment, "authenticated")) {
       this.credentials = new DockerHubCredentials(this, "dockerhub", {
@@ -65,13 +60,10 @@ export class DockerPullStack extends TerraformStack {
         username: environment.dockerHub.username,
         initialToken: dockerHubToken.stringValue,
         kmsKeyArn: environment.dockerHub.kmsKeyArn,
-        removalPolicy: environment.dockerHub.removalPolicy,
+        assumeRoleArn: environment.deploy.assumeRoleArn,
+        label: `${environment.name} (SSM)`,
       });
-      this.credentials.usernameParameter.overrideLogicalId(RETAINED.dockerHubUsername.name);
-      this.credentials.tokenParameter.overrideLogicalId(RETAINED.dockerHubToken.name);
-    } else if (environment.dockerHub.removalPolicy === "retain") {
-      // Switching strategy must not delete a stored token: Terraform forgets the parameters instead.
-      retain(this, [RETAINED.dockerHubUsername, RETAINED.dockerHubToken]);
+      this.credentials.store.overrideLogicalId(RETAINED.credentialsStore.name);
     }
 
     let buildVpc: BuildVpc | undefined;
@@ -87,6 +79,7 @@ export class DockerPullStack extends TerraformStack {
     this.retainUnusedMirror(environment);
 
     const { imageRepository: repository } = environment.build;
+    const { repository: repositoryAddress, lifecyclePolicy: lifecycleAddress } = RETAINED.imageRepository;
     if (repository.create) {
       this.imageRepository = new ImageRepository(this, "images", {
         repositoryName: repository.name,
@@ -94,7 +87,13 @@ export class DockerPullStack extends TerraformStack {
         tagMutability: repository.tagMutability,
         keepLastImages: repository.keepLastImages,
         untaggedExpiryDays: repository.untaggedExpiryDays,
+        removalPolicy: repository.removalPolicy,
+        logicalIds: { repository: repositoryAddress.name, lifecyclePolicy: lifecycleAddress.name },
       });
+      moved(this, addressOf(LEGACY.imageRepository), addressOf(repositoryAddress));
+      moved(this, addressOf(LEGACY.imageRepositoryLifecycle), addressOf(lifecycleAddress));
+    } else {
+      retainImageRepository(this, environment);
     }
 
     this.build = new DockerBuildProject(this, "build", {
@@ -161,7 +160,9 @@ export class DockerPullStack extends TerraformStack {
       username: environment.dockerHub.username,
       initialToken: token,
       removalPolicy: config.removalPolicy,
-      logicalIds: { secret: RETAINED.mirrorSecret.name, initialVersion: RETAINED.mirrorSecretVersion.name },
+      assumeRoleArn: environment.deploy.assumeRoleArn,
+      label: `${environment.name} (Secrets Manager)`,
+      logicalIds: { secret: RETAINED.mirrorSecret.name, store: RETAINED.mirrorSecretStore.name },
     });
     const mirror = new EcrMirror(this, "mirror", {
       name: `${environment.project}-${environment.name}`,
@@ -182,8 +183,19 @@ export class DockerPullStack extends TerraformStack {
       kmsKeyArn: config.kmsKeyArn,
       sharing: config.sharing,
       removalPolicy: config.removalPolicy,
-      repositoryLogicalId: (path) => RETAINED.mirrorRepository(path).name,
+      retiredRepositories: config.retiredRepositories,
+      adoptExisting: config.adoptExisting,
+      pinnedLogicalIds: {
+        repository: RETAINED.mirrorPinned.repository.name,
+        lifecyclePolicy: RETAINED.mirrorPinned.lifecyclePolicy.name,
+        repositoryPolicy: RETAINED.mirrorPinned.repositoryPolicy.name,
+      },
     });
+    // Pinned repositories were once a resource each: carry them to their instance of the for_each resource.
+    for (const path of config.pinnedRepositories) {
+      moved(this, addressOf(LEGACY.mirrorRepository(path)), instanceAddress(RETAINED.mirrorPinned.repository.type, RETAINED.mirrorPinned.repository.name, path));
+    }
+    if (config.adoptExisting) secret.adopt();
     const sync =
       config.images.length > 0
         ? new MirrorSync(this, "mirror-sync", {
@@ -200,29 +212,14 @@ export class DockerPullStack extends TerraformStack {
     return { mirror, secret, sync, location: mirror.location };
   }
 
-  /**
-   * A mirror this config does not host (another strategy, or another account's
-   * mirror): Terraform forgets its Docker Hub secret and the pinned
-   * repositories the config still lists, and deletes neither.
-   */
+  /** A mirror this config does not host (another strategy, or another account's mirror): see `retainMirror`. */
   private retainUnusedMirror(environment: Environment): void {
-    const config = environment.mirror;
-    if (this.mirror || (config.registry === "own" && config.removalPolicy === "destroy")) return;
-    const repositories = config.registry === "own" ? config.pinnedRepositories.map(RETAINED.mirrorRepository) : [];
-    retain(this, [RETAINED.mirrorSecret, RETAINED.mirrorSecretVersion, ...repositories]);
+    if (!this.mirror) retainMirror(this, environment);
   }
 
-  /**
-   * Elastic IPs a previous config may have created and this one does not
-   * (another strategy, fewer NAT gateways, addresses of your own): forgotten,
-   * never released, unless the user chose "destroy".
-   */
+  /** Elastic IPs a previous config may have created and this one does not: see `retainElasticIps`. */
   private retainUnusedElasticIps(environment: Environment): void {
-    const network = environment.network;
-    if (network.vpc === "new" && network.elasticIps.removalPolicy === "destroy") return;
-    const inUse = this.network?.elasticIps.length ?? 0;
-    const unused = Array.from({ length: EgressNetwork.MAX_AVAILABILITY_ZONES }, (_, i) => i).filter((i) => i >= inUse);
-    retain(this, unused.map(RETAINED.egressIp));
+    retainElasticIps(this, environment, this.network?.elasticIps.length ?? 0);
   }
 
   private outputs(): void {
@@ -260,11 +257,18 @@ export class DockerPullStack extends TerraformStack {
       }
     }
     // One command writes the token everywhere this stack keeps it.
-    const writers = [this.credentials?.tokenWriter(), this.mirrorSecret?.tokenWriter()].filter((w): w is string => w !== undefined);
+    const writers = [this.credentials?.tokenWriter("rotate"), this.mirrorSecret?.tokenWriter("rotate")].filter((w): w is string => w !== undefined);
     if (writers.length > 0) {
+      const stores = writers.length === 2 ? "SSM and Secrets Manager" : this.credentials ? "SSM" : "Secrets Manager";
+      const target = {
+        accountId: this.environment.accountId,
+        region: this.environment.region,
+        assumeRoleArn: this.environment.deploy.assumeRoleArn,
+        label: `${this.environment.name} (${stores})`,
+      };
       output(
         "dockerhub_set_token_command",
-        terraformLiteral(dockerHubTokenCommand(writers, `${this.environment.name} (${writers.length === 2 ? "SSM and Secrets Manager" : this.credentials ? "SSM" : "Secrets Manager"})`)),
+        terraformLiteral(dockerHubTokenCommand(writers, target)),
         "Stores or rotates the Docker Hub token everywhere this stack keeps it: run it and paste the token (or pipe it in).",
       );
     }

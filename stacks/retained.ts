@@ -1,4 +1,7 @@
 import { TerraformStack } from "cdktf";
+import { Environment } from "../config/environment";
+import { EgressNetwork } from "../constructs/egress-network";
+import { forget } from "../constructs/terraform-blocks";
 
 /** A resource's Terraform address: `<type>.<name>`. */
 export interface ResourceAddress {
@@ -6,22 +9,56 @@ export interface ResourceAddress {
   readonly name: string;
 }
 
+const address = (type: string, name: string): ResourceAddress => ({ type, name });
+
 /**
  * Resources that hold what users rely on (stored credentials, allow-listed
- * addresses, mirrored images). Their
- * addresses are pinned, so refactoring the construct tree never replaces
- * them, and a stack that no longer needs them can name them in `removed`.
+ * addresses, mirrored and built images), and the records that store the
+ * credentials. Their addresses are pinned, so refactoring the construct tree
+ * never replaces them, and a stack that no longer needs them can name them
+ * in `removed` blocks.
  */
 export const RETAINED = {
-  dockerHubUsername: { type: "aws_ssm_parameter", name: "dockerhub_username" },
-  dockerHubToken: { type: "aws_ssm_parameter", name: "dockerhub_token" },
+  /** The record whose creation stores the Docker Hub credentials in SSM. */
+  credentialsStore: address("terraform_data", "dockerhub_credentials"),
   /** The Elastic IP of the NAT gateway in zone `index` (zone 0 for a single NAT gateway). */
-  egressIp: (index: number): ResourceAddress => ({ type: "aws_eip", name: `egress_ip_${index}` }),
-  mirrorSecret: { type: "aws_secretsmanager_secret", name: "dockerhub_mirror" },
-  mirrorSecretVersion: { type: "aws_secretsmanager_secret_version", name: "dockerhub_mirror_initial" },
-  /** The pinned mirror repository for an image path such as `library/node`. */
-  mirrorRepository: (path: string): ResourceAddress => ({ type: "aws_ecr_repository", name: `mirror_${path.replace(/[^A-Za-z0-9]/g, "_")}` }),
+  egressIp: (index: number): ResourceAddress => address("aws_eip", `egress_ip_${index}`),
+  mirrorSecret: address("aws_secretsmanager_secret", "dockerhub_mirror"),
+  /** The record whose creation stores the mirror secret's first value. */
+  mirrorSecretStore: address("terraform_data", "dockerhub_mirror_store"),
+  /** The pinned mirror repositories and their policies: `for_each` resources keyed by repository path. */
+  mirrorPinned: {
+    repository: address("aws_ecr_repository", "mirror_pinned"),
+    lifecyclePolicy: address("aws_ecr_lifecycle_policy", "mirror_pinned_lifecycle"),
+    repositoryPolicy: address("aws_ecr_repository_policy", "mirror_pinned_policy"),
+  },
+  /** The repository the build pushes to, and its lifecycle policy. */
+  imageRepository: {
+    repository: address("aws_ecr_repository", "image_repository"),
+    lifecyclePolicy: address("aws_ecr_lifecycle_policy", "image_repository_lifecycle"),
+  },
 } as const;
+
+/**
+ * What earlier versions of this stack kept at other addresses, or managed and
+ * no longer do: `moved` blocks carry the first kind to their new address;
+ * the second kind is forgotten (never destroyed) by every deploy.
+ */
+export const LEGACY = {
+  /** The SSM parameters, once Terraform resources: now stored outside what Terraform refreshes. */
+  dockerHubParameters: [address("aws_ssm_parameter", "dockerhub_username"), address("aws_ssm_parameter", "dockerhub_token")],
+  /** The secret's first version, once a Terraform resource: refreshing it read the token. */
+  mirrorSecretVersion: address("aws_secretsmanager_secret_version", "dockerhub_mirror_initial"),
+  /** A pinned repository, once a resource of its own per image path. */
+  mirrorRepository: (path: string): ResourceAddress => address("aws_ecr_repository", `mirror_${path.replace(/[^A-Za-z0-9]/g, "_")}`),
+  /** The image repository and its lifecycle policy, at the ids cdktf derived from their construct paths. */
+  imageRepository: address("aws_ecr_repository", "images_repository_F169625C"),
+  imageRepositoryLifecycle: address("aws_ecr_lifecycle_policy", "images_lifecycle_3E0390F9"),
+} as const;
+
+export function addressOf(resource: ResourceAddress): string {
+  return `${resource.type}.${resource.name}`;
+}
 
 /**
  * Emits `removed { lifecycle { destroy = false } }` for each address: when
@@ -30,13 +67,38 @@ export const RETAINED = {
  * never in state this is a no-op.
  */
 export function retain(stack: TerraformStack, addresses: readonly ResourceAddress[]): void {
-  const all = [...(retained.get(stack) ?? []), ...addresses];
-  retained.set(stack, all);
-  // One override holds every block: a second override of "removed" would replace the first.
-  stack.addOverride(
-    "removed",
-    all.map((address) => ({ from: `${address.type}.${address.name}`, lifecycle: { destroy: false } })),
-  );
+  for (const resource of addresses) forget(stack, addressOf(resource));
 }
 
-const retained = new WeakMap<TerraformStack, ResourceAddress[]>();
+/**
+ * Elastic IPs a previous config may have created and this one does not use
+ * (another strategy, fewer NAT gateways, addresses of your own, a teardown):
+ * forgotten, never released, unless the user chose "destroy".
+ */
+export function retainElasticIps(stack: TerraformStack, environment: Environment, inUse: number): void {
+  const network = environment.network;
+  if (network.vpc === "new" && network.elasticIps.removalPolicy === "destroy") return;
+  const unused = Array.from({ length: EgressNetwork.MAX_AVAILABILITY_ZONES }, (_, i) => i).filter((i) => i >= inUse);
+  retain(stack, unused.map(RETAINED.egressIp));
+}
+
+/**
+ * A mirror the stack does not host (another strategy, another account's
+ * mirror, a teardown): Terraform forgets its Docker Hub secret and every
+ * pinned repository with its policies, as a whole, and deletes none of them,
+ * unless the user chose "destroy".
+ */
+export function retainMirror(stack: TerraformStack, environment: Environment): void {
+  const config = environment.mirror;
+  if (config.registry === "own" && config.removalPolicy === "destroy") return;
+  const { repository, lifecyclePolicy, repositoryPolicy } = RETAINED.mirrorPinned;
+  const legacy = config.registry === "own" ? config.pinnedRepositories.map(LEGACY.mirrorRepository) : [];
+  retain(stack, [RETAINED.mirrorSecret, repository, lifecyclePolicy, repositoryPolicy, ...legacy]);
+}
+
+/** The build's image repository, when the stack stops creating it: forgotten with its images, unless the user chose "destroy". */
+export function retainImageRepository(stack: TerraformStack, environment: Environment): void {
+  if (environment.build.imageRepository.removalPolicy === "destroy") return;
+  const { repository, lifecyclePolicy } = RETAINED.imageRepository;
+  retain(stack, [LEGACY.imageRepository, LEGACY.imageRepositoryLifecycle, repository, lifecyclePolicy]);
+}

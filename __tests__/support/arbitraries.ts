@@ -55,6 +55,7 @@ function mirror(account: string) {
       tagMutability: fc.constantFrom("MUTABLE", "IMMUTABLE"),
       removalPolicy: fc.constantFrom("retain", "destroy"),
       upstreams: fc.constantFrom([], [{ prefix: "quay", url: "quay.io" }]),
+      adoptExisting: fc.boolean(),
     },
     { requiredKeys: [] },
   );
@@ -87,7 +88,7 @@ export const validEnvironmentFile = fc
         strategy: strategy.length === 1 ? fc.constantFrom(strategy[0], strategy) : fc.constant(strategy),
         project: name.filter((n) => n.length >= 2 && n.length <= 24),
         tags: fc.dictionary(name, name, { maxKeys: 3 }),
-        dockerHub: fc.record({ username: name.filter((n) => /^[a-z0-9]{4,30}$/.test(n)), removalPolicy: fc.constantFrom("retain", "destroy") }, { requiredKeys: [] }),
+        dockerHub: fc.record({ username: name.filter((n) => /^[a-z0-9]{4,30}$/.test(n)) }, { requiredKeys: [] }),
         build,
         network: network(region),
         mirror: mirror(account),
@@ -127,6 +128,6 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constantFrom("8.8.0.0/16", "10.0.0.0/8", "10.0.0.1/16", "300.1.0.0/16").map((v) => ({ describe: `cidr ${v}`, field: "network.cidr", apply: set(["network"], { cidr: v }) })),
   fc.constantFrom("node:20", "library/node", "Library/Node:1").map((v) => ({ describe: `image ${v}`, field: "mirror.images[0]", apply: set(["mirror"], { images: [v] }) })),
   fc
-    .tuple(fc.constantFrom([], ["build"], ["dockerHub"], ["estimates"]), name.filter((n) => !["username", "removalPolicy"].includes(n)).map((n) => `zz${n}`))
+    .tuple(fc.constantFrom([], ["build"], ["dockerHub"], ["estimates"]), name.filter((n) => !["username"].includes(n)).map((n) => `zz${n}`))
     .map(([at, key]) => ({ describe: `unknown key ${[...at, key].join(".")}`, field: [...at, key].join("."), apply: set([...at, key], 1) })),
 );

@@ -1,6 +1,6 @@
 /**
  * Stand-in `docker` (buildx imagetools included), `aws` and `curl` commands,
- * so the build's real shell scripts run here in bash. Each stand-in records its arguments and what it
+ * so the build's and the token stores' real shell scripts run here in bash. Each stand-in records its arguments and what it
  * read on stdin, and answers like the real command would.
  */
 import { spawnSync } from "node:child_process";
@@ -35,6 +35,13 @@ if (fail.includes(command + " " + args[0]) || fail.includes(command) || (failMat
   process.exit(7);
 }
 const out = (text) => process.stdout.write(text);
+if (command === "aws" && args[0] === "ssm" && args[1] === "put-parameter" && !args.includes("--overwrite") && process.env.STAND_IN_PARAMETER_EXISTS) {
+  process.stderr.write("An error occurred (ParameterAlreadyExists) when calling the PutParameter operation: The parameter already exists.\\n");
+  process.exit(254);
+}
+if (command === "aws" && args[0] === "sts" && args[1] === "get-caller-identity") out((process.env.STAND_IN_ACCOUNT || "123456789012") + "\\n");
+if (command === "aws" && args[0] === "sts" && args[1] === "assume-role") out("ASIAASSUMED SECRETASSUMED TOKENASSUMED\\n");
+if (command === "aws" && args[0] === "secretsmanager" && args[1] === "list-secret-version-ids") out((process.env.STAND_IN_SECRET_VERSIONS || "0") + "\\n");
 if (command === "docker" && args[0] === "login") out("Login Succeeded\\n");
 if (command === "aws" && args[0] === "ecr" && args[1] === "get-login-password") out("ecr-password-from-aws\\n");
 if (command === "curl" && args.some((a) => a.startsWith("https://auth.docker.io/"))) out('{"token":"registry.jwt.value","expires_in":300}');

@@ -8,7 +8,7 @@ import { CheckedResource, PolicyRule } from "../rule";
 export const protectStateful: PolicyRule = {
   id: "DP-DATA1",
   level: "error",
-  info: "Elastic IPs, mirror repositories and stored credentials carry prevent_destroy; no ECR repository is force-deleted.",
+  info: "Elastic IPs, image and mirror repositories and stored credentials carry prevent_destroy; no ECR repository is force-deleted unless its removal policy says so.",
   explanation:
     "An allow-listed address, mirrored images and a stored token are data, not details: losing one breaks other teams or builds. " +
     'Protection is lifted only on purpose, with removalPolicy "destroy" in the environment file.',
@@ -24,7 +24,7 @@ export const protectStateful: PolicyRule = {
         .map((resource) => ({ resource, message: `holds ${resource.stateful?.holds ?? "an Elastic IP"} but has no prevent_destroy` })),
       ...stack
         .ofType("aws_ecr_repository")
-        .filter((repository) => repository.config.force_delete === true)
+        .filter((repository) => repository.config.force_delete === true && !repository.stateful?.unprotectedBecause)
         .map((resource) => ({ resource, message: "force_delete would delete the repository with its images" })),
     ];
   },

@@ -1,0 +1,29 @@
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { Environment } from "../config/environment";
+import { configureBackend, configureProvider } from "./backend";
+import { LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror } from "./retained";
+
+/**
+ * An environment's teardown: its provider and backend (the same state as its
+ * DockerPullStack) and no resources, so applying it deletes everything the
+ * environment's stack manages except what users rely on. Elastic IPs, the
+ * mirror's secret and pinned repositories, and the build's image repository
+ * are forgotten and stay in AWS (unless their removal policy is "destroy");
+ * the SSM parameters were never Terraform's to delete.
+ *
+ * A plain `cdktf destroy` stops at the first protected resource
+ * (prevent_destroy) and deletes nothing: this is the way to take an
+ * environment down. `npm run teardown -- <env>` applies it.
+ */
+export class TeardownStack extends TerraformStack {
+  constructor(scope: Construct, id: string, readonly environment: Environment) {
+    super(scope, id);
+    configureProvider(this, environment);
+    configureBackend(this, environment.state);
+    retain(this, [...LEGACY.dockerHubParameters, LEGACY.mirrorSecretVersion]);
+    retainElasticIps(this, environment, 0);
+    retainMirror(this, environment);
+    retainImageRepository(this, environment);
+  }
+}
