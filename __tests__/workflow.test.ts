@@ -34,10 +34,11 @@ describe("GitHub's workflow parser", () => {
 });
 
 describe("the jobs", () => {
-  test("every pull request and every push to main: install, type-check, test with Terraform required, synthesize", () => {
+  test("every pull request and every push to main: install, type-check, test with Terraform and the emulator required, synthesize", () => {
     expect(Object.keys(workflow.on).sort()).toEqual(["pull_request", "push"]);
-    expect(runs(workflow.jobs.test)).toEqual(["npm ci", "npm run typecheck", "npm test", "npm run synth", 'npm run --silent ci:matrix >> "$GITHUB_OUTPUT"']);
-    expect(workflow.jobs.test.steps.find((s) => s.run === "npm test")?.env).toEqual({ REQUIRE_TERRAFORM: "1" });
+    expect(runs(workflow.jobs.test)).toEqual(["pip install 'moto[server]==5.2.1'", "npm ci", "npm run typecheck", "npm test", "npm run synth", 'npm run --silent ci:matrix >> "$GITHUB_OUTPUT"']);
+    expect(workflow.jobs.test.steps.find((s) => s.run === "npm test")?.env).toEqual({ REQUIRE_TERRAFORM: "1", REQUIRE_EMULATOR: "1" });
+    expect(workflow.jobs.test.steps.map((s) => s.run)).toContain("pip install 'moto[server]==5.2.1'");
   });
 
   test("a plan per environment with OIDC credentials from its plan role (offline without one), uploaded for the comment", () => {

@@ -1,13 +1,16 @@
 /**
  * Runs once before the test files: one `terraform init` of the shared data
  * directory, then a pool of running AWS providers (one per core) that every
- * offline plan of the run reattaches to instead of starting its own.
- * globalTeardown stops them by PID, also when tests failed.
+ * offline plan and emulator apply of the run reattaches to instead of
+ * starting its own. globalTeardown stops them by PID, also when tests failed.
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import { PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, startProviderPool, warmPluginCache } from "../../terraform";
+import { COVERAGE_DIR } from "./coverage";
 
 export default async function globalSetup(): Promise<void> {
+  fs.rmSync(COVERAGE_DIR, { recursive: true, force: true });
   await warmPluginCache();
   const terraform = setUpTerraform({ quiet: true });
   if (!terraform || process.env.TF_PROVIDER_POOL === "off") return;

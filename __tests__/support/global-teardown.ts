@@ -1,6 +1,17 @@
-/** Stops the provider pool globalSetup started. */
+/** Stops the provider pool globalSetup started, and prints what the apply tests applied against the emulator, all files together. */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ProviderPool } from "../../terraform";
+import { COVERAGE_DIR, formatCoverage } from "./coverage";
 
 export default async function globalTeardown(): Promise<void> {
   (globalThis as { providerPool?: ProviderPool }).providerPool?.stop();
+  const dir = COVERAGE_DIR;
+  if (!fs.existsSync(dir)) return;
+  const files = fs.readdirSync(dir).filter((file) => file.endsWith(".json"));
+  if (files.length > 0) {
+    const coverages = files.map((file) => JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")));
+    console.log(`\n${formatCoverage(`Emulator coverage, all apply tests (${files.map((f) => path.basename(f, ".json")).join(", ")})`, coverages)}\n`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }

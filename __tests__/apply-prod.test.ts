@@ -1,0 +1,102 @@
+/**
+ * prod, deployed into the AWS API emulator (its own account, 222222222222):
+ * a first deploy that fails half-way and a rerun that converges, NAT gateway
+ * layouts changed on a deployed network, and strategy flips that forget
+ * allow-listed addresses rather than release them.
+ */
+import { Strategy } from "../config";
+import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
+import { Emulator, startEmulator } from "./support/emulator";
+import { EmulatorReader } from "./support/emulator-reads";
+import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
+import { FaultProxy, faultProxy } from "./support/fault-proxy";
+
+const CANARY = "dckr_pat_PRODCANARY0123456789abcdefg";
+
+printCoverageAfterAll("prod");
+
+describeWithEmulator("prod, deployed into the emulator: a failed first deploy, NAT gateway layouts, strategy flips", () => {
+  const region = "us-east-1";
+  const environment = (patch: Record<string, unknown> = {}) => environmentFrom(merge(readShipped("prod"), patch), "prod");
+  const tokenParameter = environment().dockerHub.parameterPrefix + "/token";
+  let emulator: Emulator;
+  let proxy: FaultProxy;
+  let deployment: Deployment;
+  let read: EmulatorReader;
+  const allocated = new Set<string>();
+
+  beforeAll(async () => {
+    emulator = await startEmulator("222222222222");
+    proxy = await faultProxy(emulator.endpoint, "CreateRoute");
+    proxy.failing = false;
+    deployment = await Deployment.start(emulator, "prod", region, { endpoint: proxy.endpoint });
+    read = new EmulatorReader(emulator, region);
+  }, APPLY_TIMEOUT);
+  afterAll(async () => {
+    read?.destroy();
+    await proxy?.stop();
+    await emulator?.stop();
+    deployment?.remove();
+  });
+
+  const deploy = async (patch: Record<string, unknown> = {}) => {
+    await deployment.deploy(synthStackJson(environment(patch)));
+    expect(await deployment.pendingChanges()).toEqual([]);
+    for (const id of await read.elasticIps()) allocated.add(id);
+  };
+  const eipsInState = () => deployment.addresses().filter((address) => address.startsWith("aws_eip."));
+  const expectNoAddressReleased = async () => expect(await read.elasticIps()).toEqual([...allocated].sort());
+
+  test("a first deploy that fails half-way (routes refused) and a rerun that converges: one NAT gateway, one Elastic IP", async () => {
+    proxy.failing = true;
+    await expect(deployment.deploy(synthStackJson(environment()), { dockerhub_token: CANARY })).rejects.toThrow(/CreateRoute refused on purpose/);
+    expect(proxy.injected).toBeGreaterThan(0);
+    // Half-way: the NAT gateway and its address exist, the routes to it do not.
+    expect(await read.natGateways()).toHaveLength(1);
+    expect(deployment.addresses().filter((a) => a.startsWith("aws_route."))).toEqual([]);
+
+    proxy.failing = false;
+    await deploy();
+    expect(await read.natGateways()).toHaveLength(1);
+    expect(await read.elasticIps()).toHaveLength(1);
+    expect(eipsInState()).toEqual(["aws_eip.egress_ip_0"]);
+    const [nat] = await read.natGateways();
+    expect(nat.allocationIds).toEqual([deployment.attributes("aws_eip.egress_ip_0").allocation_id]);
+    expect((await read.parameter(tokenParameter))?.value).toBe(CANARY);
+  }, APPLY_TIMEOUT);
+
+  test('natGateways "single" to "per-az" on the deployed network: a second NAT gateway and address; the first address stays', async () => {
+    const first = deployment.attributes("aws_eip.egress_ip_0").allocation_id;
+    await deploy({ network: { natGateways: "per-az" } });
+    expect(eipsInState()).toEqual(["aws_eip.egress_ip_0", "aws_eip.egress_ip_1"]);
+    expect(deployment.attributes("aws_eip.egress_ip_0").allocation_id).toBe(first);
+    expect(await read.natGateways()).toHaveLength(2);
+    await expectNoAddressReleased();
+  }, APPLY_TIMEOUT);
+
+  test('and back to "single": the second NAT gateway goes, its address is forgotten, still allocated', async () => {
+    await deploy({ network: { natGateways: "single" } });
+    expect(eipsInState()).toEqual(["aws_eip.egress_ip_0"]);
+    expect(await read.natGateways()).toHaveLength(1);
+    expect(allocated.size).toBe(2);
+    await expectNoAddressReleased();
+  }, APPLY_TIMEOUT);
+
+  test("flip to mirror alone, then back: the addresses are forgotten, and fixed-ip comes back with a new one, as documented", async () => {
+    await deploy({ strategy: ["mirror"] satisfies Strategy[] });
+    expect(eipsInState()).toEqual([]);
+    expect(await read.natGateways()).toEqual([]);
+    await expectNoAddressReleased();
+    expect((await read.parameter(tokenParameter))?.value).toBe(CANARY);
+
+    const before = new Set(allocated);
+    await deploy();
+    const created = deployment.attributes("aws_eip.egress_ip_0").allocation_id as string;
+    expect(before.has(created)).toBe(false);
+    expect(allocated.size).toBe(3);
+    await expectNoAddressReleased();
+    // The mirror's secret is forgotten, not deleted.
+    expect(deployment.addresses()).not.toContain("aws_secretsmanager_secret.dockerhub_mirror");
+    expect((await read.secret("ecr-pullthroughcache/docker-builds-prod-docker-hub")).value).toEqual({ username: "exampleteam", accessToken: "UNSET" });
+  }, APPLY_TIMEOUT);
+});

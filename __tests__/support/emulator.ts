@@ -1,0 +1,184 @@
+/**
+ * The AWS API emulator the apply tests deploy into: moto's server
+ * (`moto_server`), one process per AWS account (moto answers as the account
+ * in MOTO_ACCOUNT_ID; access keys do not select it), on a free loopback port,
+ * started by the tests and stopped by PID when they end (also when they fail).
+ *
+ * Missing moto: the apply tests are skipped, loudly; REQUIRE_EMULATOR=1 (what
+ * CI sets) makes that a failure.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EMULATOR_CREDENTIALS, emulatorEnvironment, findOnPath, warnLoudly } from "../../terraform";
+
+const MOTO_SERVER = process.env.MOTO_SERVER_BINARY ?? findOnPath("moto_server");
+
+function emulatorAvailable(): boolean {
+  if (MOTO_SERVER && fs.existsSync(MOTO_SERVER)) return true;
+  const message =
+    "moto_server not found on PATH (or MOTO_SERVER_BINARY): the apply tests against the AWS API emulator cannot run. " +
+    "Install it with: pip install 'moto[server]==5.2.1'.";
+  if (process.env.REQUIRE_EMULATOR === "1") throw new Error(`${message} REQUIRE_EMULATOR=1 makes this a failure.`);
+  warnLoudly(message);
+  return false;
+}
+
+export const hasEmulator = emulatorAvailable();
+
+/** One request the emulator recorded. */
+export interface RecordedRequest {
+  /** The service, from the request's signature scope: `ssm`, `secretsmanager`, `kms`, ... */
+  readonly service: string;
+  /** The API action: `GetParameter`, `DescribeSecret`, ... */
+  readonly action: string;
+  /** The request's parameters (JSON or form body), as sent. */
+  readonly parameters: Record<string, unknown>;
+}
+
+export interface Emulator {
+  readonly accountId: string;
+  /** `http://127.0.0.1:<port>`: what the provider's endpoints, the AWS CLI and the SDK point at. */
+  readonly endpoint: string;
+  readonly pid: number;
+  /** The environment for an AWS CLI (or anything using the default credential chain) to talk to this emulator. */
+  cliEnv(region: string): NodeJS.ProcessEnv;
+  /** What an AWS SDK v3 client needs to talk to this emulator. */
+  clientConfig(region: string): { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /** Records every request until `recorded()`. */
+  record(): Promise<void>;
+  /** Stops recording and returns what was recorded since `record()`. */
+  recorded(): Promise<RecordedRequest[]>;
+  /** Stops the server (by its process group). */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) killGroup(child, "SIGKILL");
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts one emulator that answers as `accountId`; resolves once it serves requests. */
+export async function startEmulator(accountId: string): Promise<Emulator> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const log = path.join(os.tmpdir(), `moto-${accountId}-${port}.log`);
+    // Its recordings go to a file of its own, not into the working directory.
+    const env: NodeJS.ProcessEnv = { ...process.env, MOTO_ACCOUNT_ID: accountId, MOTO_RECORDER_FILEPATH: `${log}.recording` };
+    for (const key of Object.keys(env)) if (key.startsWith("AWS_")) delete env[key];
+    const child = spawn(MOTO_SERVER!, ["-H", "127.0.0.1", "-p", String(port)], {
+      env,
+      detached: true, // its own process group: stopping it stops pyenv's shim and python together
+      stdio: ["ignore", fs.openSync(log, "w"), fs.openSync(log, "a")],
+    });
+    child.unref();
+    running.add(child);
+    const endpoint = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    while (child.exitCode === null && Date.now() < deadline && !(await answers(`${endpoint}/moto-api/`))) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (child.exitCode === null && (await answers(`${endpoint}/moto-api/`))) return emulator(accountId, endpoint, child);
+    killGroup(child, "SIGKILL");
+    running.delete(child);
+    // Another process may have taken the port between freePort() and moto's bind.
+    if (attempt >= 3) throw new Error(`moto_server did not start for account ${accountId}; its log: ${log}\n${fs.readFileSync(log, "utf8").slice(-2000)}`);
+  }
+}
+
+function emulator(accountId: string, endpoint: string, child: ChildProcess): Emulator {
+  const api = async (route: string, method = "POST") => {
+    const response = await fetch(`${endpoint}/moto-api/${route}`, { method });
+    if (!response.ok) throw new Error(`moto ${route}: HTTP ${response.status}`);
+    return response.text();
+  };
+  const credentials = { accessKeyId: EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: EMULATOR_CREDENTIALS.secretAccessKey };
+  return {
+    accountId,
+    endpoint,
+    pid: child.pid!,
+    cliEnv: (region) => emulatorEnvironment(endpoint, region),
+    clientConfig: (region) => ({ region, endpoint, credentials }),
+    record: async () => {
+      await api("recorder/reset-recording");
+      await api("recorder/start-recording");
+    },
+    recorded: async () => {
+      await api("recorder/stop-recording");
+      const text = await api("recorder/download-recording", "GET");
+      return text
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => parseRecorded(JSON.parse(line) as RawRecord));
+    },
+    stop: async () => {
+      killGroup(child, "SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      const stopped = await Promise.race([
+        new Promise<boolean>((resolve) => (child.exitCode !== null ? resolve(true) : child.once("exit", () => resolve(true)))),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000))),
+      ]);
+      clearTimeout(timer);
+      if (!stopped) killGroup(child, "SIGKILL");
+      running.delete(child);
+    },
+  };
+}
+
+interface RawRecord {
+  readonly headers: Record<string, string>;
+  readonly method: string;
+  readonly url: string;
+  readonly body?: string;
+  readonly body_encoded?: boolean;
+}
+
+/** Service from the SigV4 scope; action from X-Amz-Target (JSON protocols) or the form's Action (query protocols). */
+function parseRecorded(record: RawRecord): RecordedRequest {
+  const header = (name: string) => Object.entries(record.headers).find(([key]) => key.toLowerCase() === name)?.[1] ?? "";
+  const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(header("authorization"))?.[1] ?? "unknown";
+  const body = record.body ? (record.body_encoded ? Buffer.from(record.body, "base64").toString("utf8") : record.body) : "";
+  const target = header("x-amz-target");
+  let parameters: Record<string, unknown> = {};
+  if (body.trim().startsWith("{")) {
+    try {
+      parameters = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      parameters = {};
+    }
+  } else if (body.includes("=")) {
+    parameters = Object.fromEntries(new URLSearchParams(body));
+  }
+  const action = target ? target.slice(target.lastIndexOf(".") + 1) : String(parameters.Action ?? `${record.method} ${new URL(record.url).pathname}`);
+  return { service, action, parameters };
+}
