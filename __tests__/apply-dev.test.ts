@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { Testing } from "cdktf";
 import { Strategy } from "../config";
 import { TeardownStack } from "../stacks";
-import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
+import { APPLY_TIMEOUT, Deployment, describeWithEmulator, expectRefused, printCoverageAfterAll } from "./support/apply";
 import { Emulator, startEmulator } from "./support/emulator";
 import { EmulatorReader, secretValueReads } from "./support/emulator-reads";
 import { environmentFrom, readShipped, synthStackJson } from "./support/environments";
@@ -117,7 +117,7 @@ describeWithEmulator("dev, deployed into the emulator and taken through its life
 
   test("cdktf destroy stops at the protected image repository and deletes nothing", async () => {
     const before = deployment.addresses();
-    await expect(deployment.destroy()).rejects.toThrow(/Instance cannot be destroyed[\s\S]*aws_ecr_repository\.image_repository/);
+    await expectRefused(deployment.destroy(), /Instance cannot be destroyed.*aws_ecr_repository\.image_repository/);
     expect(deployment.addresses()).toEqual(before);
   }, APPLY_TIMEOUT);
 

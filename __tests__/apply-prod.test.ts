@@ -5,9 +5,9 @@
  * allow-listed addresses rather than release them.
  */
 import { Strategy } from "../config";
-import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
+import { APPLY_TIMEOUT, Deployment, describeWithEmulator, expectRefused, printCoverageAfterAll } from "./support/apply";
 import { Emulator, startEmulator } from "./support/emulator";
-import { EmulatorReader } from "./support/emulator-reads";
+import { EmulatorReader, secretValueReads } from "./support/emulator-reads";
 import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
 import { FaultProxy, faultProxy } from "./support/fault-proxy";
 
@@ -47,16 +47,21 @@ describeWithEmulator("prod, deployed into the emulator: a failed first deploy, N
   const eipsInState = () => deployment.addresses().filter((address) => address.startsWith("aws_eip."));
   const expectNoAddressReleased = async () => expect(await read.elasticIps()).toEqual([...allocated].sort());
 
-  test("a first deploy that fails half-way (routes refused) and a rerun that converges: one NAT gateway, one Elastic IP", async () => {
+  test("a first deploy that fails half-way (routes refused) and a rerun that converges: one NAT gateway, one Elastic IP; its plans read no secret", async () => {
     proxy.failing = true;
-    await expect(deployment.deploy(synthStackJson(environment()), { dockerhub_token: CANARY })).rejects.toThrow(/CreateRoute refused on purpose/);
+    await expectRefused(deployment.deploy(synthStackJson(environment()), { dockerhub_token: CANARY }), /CreateRoute refused on purpose/);
     expect(proxy.injected).toBeGreaterThan(0);
     // Half-way: the NAT gateway and its address exist, the routes to it do not.
     expect(await read.natGateways()).toHaveLength(1);
     expect(deployment.addresses().filter((a) => a.startsWith("aws_route."))).toEqual([]);
 
     proxy.failing = false;
-    await deploy();
+    await deployment.deploy(synthStackJson(environment()));
+    // A refreshing plan (a pull request's) reads no secret value: not the token, not through the customer key.
+    await emulator.record();
+    expect(await deployment.pendingChanges()).toEqual([]);
+    expect(secretValueReads(await emulator.recorded())).toEqual([]);
+    for (const id of await read.elasticIps()) allocated.add(id);
     expect(await read.natGateways()).toHaveLength(1);
     expect(await read.elasticIps()).toHaveLength(1);
     expect(eipsInState()).toEqual(["aws_eip.egress_ip_0"]);

@@ -1,29 +1,20 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, loadEnvironments, Problem, STRATEGIES } from "../config";
+import { ConfigError, loadEnvironments, STRATEGIES } from "../config";
 import { DockerBuildProject } from "../constructs";
 import {
   ENVIRONMENTS_DIR,
   environmentFrom,
   merge,
   minimalFile,
+  problemsOf,
   PROJECT_ROOT,
   readShipped,
   shippedEnvironmentNames,
   TOP_LEVEL_FIELDS,
+  warningsOf,
 } from "./support/environments";
-
-/** The problems ConfigError reports for `raw`, as "path: message" lines. */
-function problemsOf(raw: unknown, name = "test"): Problem[] {
-  try {
-    environmentFrom(raw, name);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe("shipped environments", () => {
   test("every file in environments/ loads, and they deploy to different accounts", () => {
@@ -104,7 +95,7 @@ describe("defaults", () => {
       type: "GITHUB",
       location: "https://github.com/org/app.git",
       cloneDepth: 1,
-      webhook: { enabled: true, branches: ["main"], events: ["PUSH"] },
+      webhook: { enabled: true, branches: ["main"], events: ["PUSH"], actorAccountIds: [] },
     });
   });
 
@@ -288,3 +279,107 @@ function catchConfigError(fn: () => unknown): ConfigError {
   }
   throw new Error("expected a ConfigError");
 }
+
+describe("what AWS does not offer, refused before anything is synthesized", () => {
+  test.each([
+    ["a pull-request webhook without actors (strangers' code would run with the Docker Hub token)",
+      { build: { source: { type: "GITHUB", location: "https://github.com/o/r.git", webhook: { events: ["PUSH", "PULL_REQUEST_CREATED"] } } } },
+      "build.source.webhook.actorAccountIds", /missing \(required with PULL_REQUEST_CREATED\): a pull request's build runs its author's code/],
+    ["a CodePipeline source in China (CodePipeline is not offered there)",
+      { region: "cn-north-1" }, "build.source.type", /CodePipeline is not offered in cn-north-1 \(aws-cn\)/],
+    ["a mirror hosted in China (no repository creation templates)",
+      { region: "cn-northwest-1", strategy: "mirror", build: { source: { type: "GITHUB", location: "https://github.com/o/r.git" } } }, "mirror.registry", /not offered in the aws-cn partition/],
+    ["a mirror hosted in GovCloud", { region: "us-gov-west-1", strategy: "mirror" }, "mirror.registry", /not offered in the aws-us-gov partition/],
+    ["a shared mirror across partitions", { region: "us-gov-west-1", strategy: "mirror", mirror: { registry: "shared", accountId: "333333333333", region: "us-east-1" } },
+      "mirror.region", /is in the aws partition, this environment in aws-us-gov/],
+    ["a managed scanning configuration without its scan type", { registry: { scanning: { manage: true } } }, "registry.scanning.scanType", /missing \(required with manage\)/],
+    ["continuous scanning without Inspector", { registry: { scanning: { manage: true, scanType: "BASIC", frequency: "CONTINUOUS_SCAN" } } },
+      "registry.scanning.frequency", /CONTINUOUS_SCAN needs scanType "ENHANCED"/],
+    ["a managed scanning configuration with nothing to scan", { build: { imageRepository: { create: false } }, registry: { scanning: { manage: true, scanType: "BASIC" } } },
+      "registry.scanning.additionalFilters", /nothing to scan/],
+    ["a KMS key ARN in the wrong partition", { region: "us-gov-west-1", dockerHub: { kmsKeyArn: "arn:aws:kms:us-gov-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11" } },
+      "dockerHub.kmsKeyArn", /must be in the aws-us-gov partition/],
+    ["a registry policy action ECR refuses", { registry: { policy: { additionalStatements: [{ Sid: "Pull", Effect: "Allow", Principal: "*", Action: "ecr:BatchGetImage", Resource: "*" }] } } },
+      "registry.policy.additionalStatements[0].Action", /ECR accepts no others in a registry policy/],
+  ])("%s", (_what, patch, field, message) => {
+    const problems = problemsOf(merge(minimalFile(), patch));
+    expect(problems.map((p) => p.path)).toContain(field);
+    expect(problems.find((p) => p.path === field)?.message).toMatch(message);
+  });
+
+  test("the same settings where AWS offers them are fine", () => {
+    expect(problemsOf(merge(minimalFile(), { region: "us-gov-west-1", strategy: ["authenticated", "fixed-ip"] }))).toEqual([]);
+    expect(problemsOf(merge(minimalFile(), { region: "cn-north-1", build: { source: { type: "GITHUB", location: "https://github.com/o/r.git" } } }))).toEqual([]);
+    const reviewed = { type: "GITHUB", location: "https://github.com/o/r.git", webhook: { events: ["PULL_REQUEST_CREATED"], actorAccountIds: ["583231"] } };
+    expect(problemsOf(merge(minimalFile(), { build: { source: reviewed } }))).toEqual([]);
+  });
+});
+
+describe("settings that do nothing with the file's strategies are warned about, by file and field", () => {
+  const bucket = { build: { source: { type: "CODEPIPELINE", artifactBucket: "team-pipeline-artifacts" } } };
+  test.each([
+    ["a dockerHub block without authenticated", { strategy: "fixed-ip", dockerHub: { parameterPrefix: "/team/dockerhub", username: "exampleteam" } },
+      ['dockerHub.parameterPrefix: has no effect: the strategy does not include "authenticated"', 'dockerHub.username: has no effect: the strategy does not include "authenticated"']],
+    ["a mirror block without mirror", { strategy: "authenticated", mirror: { images: ["library/node:20"], removalPolicy: "destroy" } },
+      ['mirror.images: has no effect: the strategy does not include "mirror"']],
+    ["a network block without fixed-ip", { network: { natGateways: "per-az", elasticIps: { removalPolicy: "destroy" } } },
+      ['network.natGateways: has no effect: the strategy does not include "fixed-ip"']],
+    ["scanning settings while the configuration is not managed", { registry: { scanning: { scanType: "ENHANCED" } } },
+      ["registry.scanning.scanType: has no effect: manage is false"]],
+  ])("%s", (_what, patch, warnings) => {
+    expect(warningsOf(merge(merge(minimalFile(), bucket), patch))).toEqual(warnings);
+  });
+
+  test("not the username when the environment hosts a mirror (its secret holds it), nor removal policies (they decide what a dropped strategy leaves)", () => {
+    expect(warningsOf(merge(merge(minimalFile(), bucket), { strategy: "mirror", dockerHub: { username: "exampleteam" } }))).toEqual([]);
+  });
+
+  test("a CodePipeline source without its bucket: the default grant is named", () => {
+    expect(warningsOf(minimalFile())).toEqual([
+      "build.source.artifactBucket: not set: the build role may read and write the artifact stores the CodePipeline console creates in " +
+        "eu-west-1 (codepipeline-eu-west-1-*); name your pipeline's bucket to limit it to that one",
+    ]);
+  });
+
+  test("loadEnvironments hands warnings to onWarnings, and still returns the environments", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "warnings-"));
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify(minimalFile({ strategy: "fixed-ip", dockerHub: { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11" } })));
+    const seen: string[] = [];
+    const environments = loadEnvironments({ projectRoot: dir, directory: ".", onWarnings: (w) => seen.push(...w.map((p) => `${p.file} ${p.path}`)) });
+    expect(environments.map((e) => e.name)).toEqual(["qa"]);
+    expect(seen).toEqual(["qa.json dockerHub.kmsKeyArn", "qa.json build.source.artifactBucket"]);
+  });
+});
+
+describe("an environment that builds against another environment's mirror", () => {
+  const host = { account: "333333333333", region: "eu-west-1", strategy: "mirror", mirror: { sharing: { accountIds: ["111111111111"] } } };
+  const workload = { account: "111111111111", region: "eu-west-1", strategy: ["authenticated", "mirror"], mirror: { registry: "shared", accountId: "333333333333" } };
+  const load = (files: Record<string, unknown>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirrors-"));
+    for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(content));
+    try {
+      loadEnvironments({ projectRoot: dir, directory: ".", onWarnings: () => undefined });
+      return [];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
+    }
+  };
+
+  test("is fine when the host environment hosts it, there, shared with its account, with its prefixes", () => {
+    expect(load({ shared: host, dev: workload })).toEqual([]);
+  });
+
+  test.each([
+    ["a host that does not host a mirror", { ...host, strategy: "authenticated" }, workload,
+      "dev.json mirror.accountId: builds against the mirror of account 333333333333, but shared does not host one there (shared.json)"],
+    ["a host in another region", { ...host, region: "us-east-1" }, workload,
+      "dev.json mirror.region: pulls from eu-west-1, but shared hosts its mirror in us-east-1 (shared.json)"],
+    ["a host that does not share with it", { ...host, mirror: {} }, workload,
+      "dev.json mirror.accountId: builds against shared's mirror, which is not shared with account 111111111111: add it to mirror.sharing.accountIds there (shared.json)"],
+    ["prefixes the host does not have", host, { ...workload, mirror: { ...workload.mirror, pinnedPrefix: "pinned" } },
+      "dev.json mirror.cachePrefixes: pulls from prefixes pinned that shared's mirror does not have (it has docker-hub, ecr-public, mirror) (shared.json)"],
+  ])("is refused with %s, naming both files", (_what, hostFile, workloadFile, problem) => {
+    expect(load({ shared: hostFile, dev: workloadFile })).toEqual([problem]);
+  });
+});

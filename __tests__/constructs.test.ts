@@ -178,8 +178,32 @@ describe("DockerBuildProject", () => {
           "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/codebuild/team-dev:*",
         ],
       },
+      // A CODEPIPELINE source without a bucket: the stores the CodePipeline console creates (the build's input is there).
+      {
+        Sid: "PipelineArtifacts",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+        Resource: "arn:aws:s3:::codepipeline-eu-west-1-*/*",
+      },
+      { Sid: "PipelineArtifactBucket", Effect: "Allow", Action: ["s3:GetBucketAcl", "s3:GetBucketLocation"], Resource: "arn:aws:s3:::codepipeline-eu-west-1-*" },
     ]);
     expect(json).not.toHaveResource(CodebuildWebhook);
+  });
+
+  test("a webhook with pull-request events needs actors: strangers' pull requests must not run with the role", () => {
+    const git = { type: "GITHUB" as const, location: "https://github.com/org/app.git" };
+    synth((scope) =>
+      expect(() => project(scope, { source: { ...git, webhook: { events: ["PUSH", "PULL_REQUEST_CREATED"] } } })).toThrow(
+        /webhook events PULL_REQUEST_CREATED need actorAccountIds/,
+      ),
+    );
+    const json = synth((scope) => project(scope, { source: { ...git, webhook: { events: ["PUSH", "PULL_REQUEST_UPDATED"], actorAccountIds: ["1234", "5678"] } } }));
+    const [webhook] = resourcesIn(json, "aws_codebuild_webhook");
+    const actor = { type: "ACTOR_ACCOUNT_ID", pattern: "^(1234|5678)$" };
+    expect(webhook.filter_group).toEqual([
+      { filter: [{ type: "EVENT", pattern: "PUSH" }, { type: "HEAD_REF", pattern: "^refs/heads/(main)$" }, actor] },
+      { filter: [{ type: "EVENT", pattern: "PULL_REQUEST_UPDATED" }, { type: "BASE_REF", pattern: "^refs/heads/(main)$" }, actor] },
+    ]);
   });
 
   test("credentials are mapped in as PARAMETER_STORE variables and granted; the repository as plain variables", () => {
@@ -200,7 +224,7 @@ describe("DockerBuildProject", () => {
         ],
       }),
     });
-    expect(policyOf(json).map((s) => s.Sid)).toEqual(["WriteOwnBuildLogs", "ReadDockerHubCredentials", "EcrLogin", "PushToImageRepository"]);
+    expect(policyOf(json).map((s) => s.Sid)).toEqual(["WriteOwnBuildLogs", "ReadDockerHubCredentials", "EcrLogin", "PushToImageRepository", "PipelineArtifacts", "PipelineArtifactBucket"]);
   });
 
   test("the buildspec is escaped for Terraform: the shell's ${...} is not an interpolation", () => {

@@ -4,11 +4,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
-import { EcrRegistryScanningConfiguration } from "@cdktf/provider-aws/lib/ecr-registry-scanning-configuration";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { ConfigError, Problem } from "../config";
+import { Problem } from "../config";
 import {
   AwsEnvironments,
   DockerBuildProject,
@@ -20,6 +19,7 @@ import {
 } from "../constructs";
 import { RETAINED } from "../stacks";
 import { environmentFrom, merge, minimalFile, readShipped, resourcesIn, synthIn, synthStackJson } from "./support/environments";
+import { problemsOf as problemsOfFile } from "./support/environments";
 import { StandIns } from "./support/stand-ins";
 
 const synth = (build: (scope: Construct) => void) => synthIn("333333333333", "eu-west-1", build);
@@ -27,15 +27,7 @@ const resources = resourcesIn;
 const secretOf = (scope: Construct) => new DockerHubSecret(scope, "secret", { secretName: "ecr-pullthroughcache/team-docker-hub", username: "exampleteam" });
 
 describe("mirror config", () => {
-  const problemsOf = (patch: Record<string, unknown>): Problem[] => {
-    try {
-      environmentFrom(merge(minimalFile({ strategy: "mirror" }), patch));
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigError) return [...error.problems];
-      throw error;
-    }
-  };
+  const problemsOf = (patch: Record<string, unknown>): Problem[] => problemsOfFile(merge(minimalFile({ strategy: "mirror" }), patch));
 
   test("defaults: an own mirror with docker-hub and ecr-public caches, nothing pinned, daily sync, kept on removal", () => {
     expect(environmentFrom(minimalFile({ strategy: "mirror" }), "qa").mirror).toEqual({
@@ -127,8 +119,11 @@ describe("EcrMirror", () => {
     ]);
   });
 
-  test("a creation template per cache prefix: lifecycle policy, tag mutability, encryption; scanning on push for every mirror prefix", () => {
-    const json = synth((scope) => mirror(scope, { untaggedExpiryDays: 3, keepLastImages: 10 }));
+  test("a creation template per cache prefix: lifecycle policy, tag mutability, encryption; the registry scans every mirror prefix", () => {
+    let filters: string[] = [];
+    const json = synth((scope) => {
+      filters = mirror(scope, { untaggedExpiryDays: 3, keepLastImages: 10 }).scanningFilters();
+    });
     const templates = resources(json, "aws_ecr_repository_creation_template");
     expect(templates.map((t) => t.prefix)).toEqual(["docker-hub", "ecr-public"]);
     for (const template of templates) {
@@ -139,15 +134,9 @@ describe("EcrMirror", () => {
       ]);
       expect(template).not.toHaveProperty("repository_policy");
     }
-    expect(json).toHaveResourceWithProperties(EcrRegistryScanningConfiguration, {
-      scan_type: "BASIC",
-      rule: [
-        {
-          scan_frequency: "SCAN_ON_PUSH",
-          repository_filter: ["docker-hub/*", "ecr-public/*", "mirror/*"].map((filter) => ({ filter, filter_type: "WILDCARD" })),
-        },
-      ],
-    });
+    // The registry's scanning configuration is the stack's to manage (one per registry): the mirror only says what it holds.
+    expect(resources(json, "aws_ecr_registry_scanning_configuration")).toEqual([]);
+    expect(filters).toEqual(["docker-hub/*", "ecr-public/*", "mirror/*"]);
   });
 
   test("pinned repositories hold images: one for_each resource keyed by path, prevent_destroy, never force-deleted; not shared unless asked", () => {
@@ -225,11 +214,11 @@ describe("EcrMirror", () => {
   });
 
   test("shared with accounts and an organization: pull through repository policies, import through the registry policy; never * without the org condition", () => {
-    const json = synth((scope) =>
-      mirror(scope, { pinnedRepositories: ["library/node"], sharing: { accountIds: ["111111111111"], organizationId: "o-a1b2c3d4e5" } }),
-    );
-    const [registryPolicy] = resources(json, "aws_ecr_registry_policy");
-    expect(JSON.parse(registryPolicy.policy as string).Statement).toEqual([
+    let statements: unknown[] = [];
+    const json = synth((scope) => {
+      statements = mirror(scope, { pinnedRepositories: ["library/node"], sharing: { accountIds: ["111111111111"], organizationId: "o-a1b2c3d4e5" } }).registryPolicyStatements();
+    });
+    expect(statements).toEqual([
       {
         Sid: "ImportThroughCacheFromAccounts",
         Effect: "Allow",
@@ -239,6 +228,8 @@ describe("EcrMirror", () => {
       },
       expect.objectContaining({ Sid: "ImportThroughCacheFromOrganization", Principal: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } } }),
     ]);
+    // The registry has one policy: the stack writes it (RegistryPolicy), with the account's other statements.
+    expect(resources(json, "aws_ecr_registry_policy")).toEqual([]);
     const pullPolicies = [
       ...resources(json, "aws_ecr_repository_creation_template").map((t) => t.repository_policy),
       ...resources(json, "aws_ecr_repository_policy").map((p) => p.policy),
@@ -337,7 +328,7 @@ describe("MirrorSync", () => {
     expect(json).toHaveResourceWithProperties(SchedulerSchedule, {
       schedule_expression: "rate(1 day)",
       flexible_time_window: { mode: "OFF" },
-      target: expect.objectContaining({ arn: MirrorSync.START_BUILD_TARGET, input: JSON.stringify({ ProjectName: "team-mirror-sync" }) }),
+      target: expect.objectContaining({ arn: MirrorSync.startBuildTarget("aws"), input: JSON.stringify({ ProjectName: "team-mirror-sync" }) }),
     });
     const schedulerPolicy = resources(json, "aws_iam_role_policy").find((p) => (p.role as string).includes("scheduler"))!;
     expect(JSON.parse(schedulerPolicy.policy as string).Statement).toEqual([
@@ -408,39 +399,56 @@ describe("the sync script, run in bash with stand-in docker", () => {
       DOCKERHUB_TOKEN: TOKEN,
       ...env,
     });
+  /** The digest the stand-in gives an upstream reference (and a carbon copy of it). */
   const digest = (image: string) => `sha256:${createHash("sha256").update(image).digest("hex")}`;
+  const copied = (source: string, destination: string) => [
+    `docker buildx imagetools inspect ${source} --format {{json .Manifest.Digest}}`,
+    `docker buildx imagetools create --prefer-index=false --tag ${destination} ${source}`,
+    `docker buildx imagetools inspect ${destination} --format {{json .Manifest.Digest}}`,
+  ];
 
-  test("logs in to Docker Hub (token on stdin), copies each whole index by tag, records each digest", () => {
+  test("logs in to Docker Hub (token on stdin), copies each image by tag as it is upstream, records each digest", () => {
     const result = run({});
     expect(result.status).toBe(0);
     const calls = standIns.calls();
     expect(calls.map((c) => [c.command, ...c.args].join(" "))).toEqual([
       "docker login --username exampleteam --password-stdin",
-      `docker buildx imagetools create --tag ${TARGET}/library/node:20 docker.io/library/node:20`,
-      `docker buildx imagetools inspect ${TARGET}/library/node:20 --format {{json .Manifest.Digest}}`,
-      `docker buildx imagetools create --tag ${TARGET}/docker/library/alpine:3.20 public.ecr.aws/docker/library/alpine:3.20`,
-      `docker buildx imagetools inspect ${TARGET}/docker/library/alpine:3.20 --format {{json .Manifest.Digest}}`,
-      `docker buildx imagetools create --tag ${TARGET}/org/tool:1.2 ghcr.io/org/tool:1.2`,
-      `docker buildx imagetools inspect ${TARGET}/org/tool:1.2 --format {{json .Manifest.Digest}}`,
+      ...copied("docker.io/library/node:20", `${TARGET}/library/node:20`),
+      ...copied("public.ecr.aws/docker/library/alpine:3.20", `${TARGET}/docker/library/alpine:3.20`),
+      ...copied("ghcr.io/org/tool:1.2", `${TARGET}/org/tool:1.2`),
     ]);
     expect(calls[0].stdin).toBe(TOKEN);
     for (const call of calls) expect(call.args.join(" ")).not.toContain(TOKEN);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
-    expect(result.stdout).toContain(`copied docker.io/library/node:20 -> ${TARGET}/library/node:20 (${digest(`${TARGET}/library/node:20`)})`);
+    expect(result.stdout).toContain(`copied docker.io/library/node:20 -> ${TARGET}/library/node:20 (${digest("docker.io/library/node:20")})`);
     const report = fs.readFileSync(path.join(standIns.dir, "mirror-sync-report.tsv"), "utf8").trim().split("\n");
     expect(report).toEqual([
       "image\tsource\tdestination\tdigest\tresult",
-      `library/node:20\tdocker.io/library/node:20\t${TARGET}/library/node:20\t${digest(`${TARGET}/library/node:20`)}\tcopied`,
-      `public.ecr.aws/docker/library/alpine:3.20\tpublic.ecr.aws/docker/library/alpine:3.20\t${TARGET}/docker/library/alpine:3.20\t${digest(`${TARGET}/docker/library/alpine:3.20`)}\tcopied`,
-      `ghcr.io/org/tool:1.2\tghcr.io/org/tool:1.2\t${TARGET}/org/tool:1.2\t${digest(`${TARGET}/org/tool:1.2`)}\tcopied`,
+      `library/node:20\tdocker.io/library/node:20\t${TARGET}/library/node:20\t${digest("docker.io/library/node:20")}\tcopied`,
+      `public.ecr.aws/docker/library/alpine:3.20\tpublic.ecr.aws/docker/library/alpine:3.20\t${TARGET}/docker/library/alpine:3.20\t${digest("public.ecr.aws/docker/library/alpine:3.20")}\tcopied`,
+      `ghcr.io/org/tool:1.2\tghcr.io/org/tool:1.2\t${TARGET}/org/tool:1.2\t${digest("ghcr.io/org/tool:1.2")}\tcopied`,
     ]);
+  });
+
+  test("a single-platform upstream image is copied as is: the recorded digest is upstream's, as for a multi-arch index", () => {
+    const result = run({ STAND_IN_SINGLE_PLATFORM: "docker.io/library/node:20" });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`copied docker.io/library/node:20 -> ${TARGET}/library/node:20 (${digest("docker.io/library/node:20")})`);
+  });
+
+  test("a copy whose digest is not upstream's fails the job, naming both digests", () => {
+    const result = run({ STAND_IN_SINGLE_PLATFORM: "docker.io/library/node:20", STAND_IN_ALWAYS_WRAP: "1" });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`ERROR: ${TARGET}/library/node:20 is sha256:`);
+    expect(result.stderr).toContain(`upstream docker.io/library/node:20 is ${digest("docker.io/library/node:20")}`);
+    expect(fs.readFileSync(path.join(standIns.dir, "mirror-sync-report.tsv"), "utf8")).toContain("DIGEST MISMATCH");
   });
 
   test("the destinations are the repositories the stack creates", () => {
     for (const image of ["library/node:20", "public.ecr.aws/docker/library/alpine:3.20", "ghcr.io/org/tool:1.2"]) {
       run({ MIRROR_IMAGES: image });
       const created = standIns.calls().find((c) => c.args[2] === "create")!;
-      expect(created.args[4]).toBe(`${TARGET}/${repositoryPathOf(image)}:${image.split(":").pop()}`);
+      expect(created.args[created.args.indexOf("--tag") + 1]).toBe(`${TARGET}/${repositoryPathOf(image)}:${image.split(":").pop()}`);
       standIns.remove();
       standIns = new StandIns(["docker"]);
     }
@@ -451,7 +459,11 @@ describe("the sync script, run in bash with stand-in docker", () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(`ERROR: could not copy docker.io/library/node:20 to ${TARGET}/library/node:20`);
     expect(result.stdout).toContain("mirror sync: 2 copied, 1 failed");
-    expect(standIns.calls().filter((c) => c.args[2] === "create")).toHaveLength(3);
+    // The failing image is refused upstream (its inspect fails); the other two are still copied.
+    expect(standIns.calls().filter((c) => c.args[2] === "create").map((c) => c.args[c.args.length - 1])).toEqual([
+      "public.ecr.aws/docker/library/alpine:3.20",
+      "ghcr.io/org/tool:1.2",
+    ]);
   });
 
   test("without a token it warns and copies anonymously; a failed login stops it", () => {

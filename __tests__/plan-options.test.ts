@@ -9,12 +9,12 @@ cleanUpPlansAfterAll();
 
 describeWithTerraform("the options, each planned by the real provider", () => {
   const variants: [string, Record<string, unknown>][] = [
-    ["a GitHub source with a webhook on pushes and pull requests", {
+    ["a GitHub source with a webhook on pushes and reviewed people's pull requests", {
       build: {
         source: {
           type: "GITHUB",
           location: "https://github.com/example/app.git",
-          webhook: { branches: ["main", "release/1.x"], events: ["PUSH", "PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED"] },
+          webhook: { branches: ["main", "release/1.x"], events: ["PUSH", "PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED"], actorAccountIds: ["583231", "9919"] },
         },
       },
     }],
@@ -37,7 +37,7 @@ describeWithTerraform("the options, each planned by the real provider", () => {
     for (const [, plan] of plans) expect(plan.errored).toBe(false);
   });
 
-  test("the webhook: pushes filtered on the pushed branch, pull requests on their target branch", () => {
+  test("the webhook: pushes filtered on the pushed branch, pull requests on their target branch, both on the listed actors", () => {
     const [webhook] = afterOf(plans.get(variants[0][0])!, "aws_codebuild_webhook");
     // Filter groups are a set: order does not matter.
     expect(webhook.filter_group).toHaveLength(2);
@@ -46,12 +46,14 @@ describeWithTerraform("the options, each planned by the real provider", () => {
         filter: [
           { type: "EVENT", pattern: "PUSH", exclude_matched_pattern: false },
           { type: "HEAD_REF", pattern: "^refs/heads/(main|release/1\\.x)$", exclude_matched_pattern: false },
+          { type: "ACTOR_ACCOUNT_ID", pattern: "^(583231|9919)$", exclude_matched_pattern: false },
         ],
       },
       {
         filter: [
           { type: "EVENT", pattern: "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED", exclude_matched_pattern: false },
           { type: "BASE_REF", pattern: "^refs/heads/(main|release/1\\.x)$", exclude_matched_pattern: false },
+          { type: "ACTOR_ACCOUNT_ID", pattern: "^(583231|9919)$", exclude_matched_pattern: false },
         ],
       },
     ]));

@@ -1,7 +1,7 @@
 /** The stack: provider, backend, variable and outputs from an environment, and the addresses that must never move. */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
-import { retain, RETAINED } from "../stacks";
+import { retain, RETAINED, TeardownStack } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStack, synthStackJson } from "./support/environments";
 
 const prod = environmentFrom(readShipped("prod"), "prod");
@@ -122,4 +122,13 @@ test("the image repository moves from the address cdktf once derived to its pinn
       { from: "aws_ecr_lifecycle_policy.images_lifecycle_3E0390F9", to: "aws_ecr_lifecycle_policy.image_repository_lifecycle" },
     ]),
   );
+});
+
+test("every stack requires Terraform 1.11 (ephemeral variables), so an older CLI stops at init, not half-way", () => {
+  for (const name of ["dev", "prod", "shared"]) {
+    const json = synthStackJson(environmentFrom(readShipped(name), name)) as { terraform: Record<string, unknown> };
+    expect(json.terraform.required_version).toBe(">= 1.11.0");
+  }
+  const teardown = JSON.parse(Testing.synth(new TeardownStack(Testing.app(), "prod", prod))) as { terraform: Record<string, unknown> };
+  expect(teardown.terraform.required_version).toBe(">= 1.11.0");
 });

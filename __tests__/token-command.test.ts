@@ -111,7 +111,7 @@ describe("DockerHubCredentials: SSM parameters written outside what Terraform re
     const { command } = storeOf(synth((scope) => credentials(scope, { assumeRoleArn: role })));
     expect(standIns.bash(command, { DOCKERHUB_TOKEN: TOKEN }).status).toBe(0);
     expect(calls()[0]).toBe(
-      `sts assume-role --role-arn ${role} --role-session-name dockerhub-token --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text`,
+      `sts assume-role --role-arn ${role} --role-session-name dockerhub-pull-escape --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text`,
     );
   });
 

@@ -27,6 +27,8 @@ export interface Environment {
     | (Extract<EnvironmentFile["state"], { backend: "s3" }> & { readonly key: string; readonly region: string })
     | (Extract<EnvironmentFile["state"], { backend: "cloud" }> & { readonly workspace: string });
   readonly deploy: EnvironmentFile["deploy"];
+  /** The registry's singletons: its scanning configuration and its permissions policy. */
+  readonly registry: EnvironmentFile["registry"];
   readonly estimates: EnvironmentFile["estimates"];
   readonly policy: EnvironmentFile["policy"];
   readonly dockerHub: {

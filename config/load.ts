@@ -10,10 +10,10 @@ import { closest, distance } from "fastest-levenshtein";
 import { parse as parseJson, ParseError, printParseErrorCode } from "jsonc-parser";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { defaultAvailabilityZones } from "../constructs/aws-environment";
+import { defaultAvailabilityZones, PARTITION_FACTS, partitionOf } from "../constructs/aws-environment";
 import { repositoryPathOf } from "../constructs/ecr-mirror";
-import type { Environment } from "./environment";
-import { ConfigError, Problem } from "./problems";
+import { Environment, uses } from "./environment";
+import { ConfigError, formatWarnings, Problem } from "./problems";
 import { findSecrets } from "./secrets";
 import {
   EnvironmentFile,
@@ -28,6 +28,12 @@ export interface LoadOptions {
   readonly projectRoot: string;
   /** @default "environments" */
   readonly directory?: string;
+  /**
+   * Receives the warnings of valid files: settings that have no effect with
+   * the file's strategies, defaults worth knowing about.
+   * @default - printed to stderr
+   */
+  readonly onWarnings?: (warnings: readonly Problem[]) => void;
 }
 
 /** Environment names become stack and resource names. */
@@ -50,14 +56,18 @@ export function loadEnvironments(options: LoadOptions): Environment[] {
   }
 
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const environments: Environment[] = [];
   for (const name of files) {
     const file = path.join(directory, name);
     const result = loadEnvironmentFile(file, relative(file), options.projectRoot);
     problems.push(...result.problems);
+    warnings.push(...result.warnings);
     if (result.environment) environments.push(result.environment);
   }
+  problems.push(...checkAcrossEnvironments(environments));
   if (problems.length > 0) throw new ConfigError(problems);
+  if (warnings.length > 0) (options.onWarnings ?? ((w) => console.warn(formatWarnings(w))))(warnings);
   return environments;
 }
 
@@ -68,13 +78,15 @@ export function loadEnvironmentFile(file: string, displayName: string, projectRo
   const raw: unknown = parseJson(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0) {
     // Only the first: the rest are usually the same mistake seen again.
-    return { problems: [{ file: displayName, path: "", message: `not valid JSON: ${jsonError(errors[0], text)}` }] };
+    return { problems: [{ file: displayName, path: "", message: `not valid JSON: ${jsonError(errors[0], text)}` }], warnings: [] };
   }
   return validateEnvironment(raw, { name: path.basename(file, ".json"), file: displayName, projectRoot });
 }
 
 export interface Validation {
   readonly problems: Problem[];
+  /** Settings that do nothing with these strategies, and defaults worth knowing about; only for files without problems. */
+  readonly warnings: Problem[];
   /** Present only when there are no problems. */
   readonly environment?: Environment;
 }
@@ -118,8 +130,9 @@ export function validateEnvironment(raw: unknown, context: ValidationContext): V
     }
   }
   const buildspec = checkAcrossFields(name, parsed.success ? parsed.data : parseEachField(raw), context.projectRoot, report);
-  if (!parsed.success || problems.length > 0) return { problems };
-  return { problems, environment: resolveEnvironment(name, file, parsed.data, context.projectRoot, buildspec) };
+  if (!parsed.success || problems.length > 0) return { problems, warnings: [] };
+  const environment = resolveEnvironment(name, file, parsed.data, context.projectRoot, buildspec);
+  return { problems, warnings: warningsFor(raw as Record<string, unknown>, environment), environment };
 }
 
 type Reporter = (keys: readonly PathKey[], message: string, received?: { value: unknown }) => void;
@@ -139,6 +152,22 @@ function parseEachField(raw: unknown): Partial<EnvironmentFile> {
 function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, projectRoot: string, report: Reporter): string | undefined {
   const { project, region, account, build, dockerHub, network, mirror } = config;
   const base = project && `${project}-${name}`;
+  const strategies = config.strategy === undefined ? undefined : normalizeStrategies(config.strategy);
+
+  // A build for a pull request runs its author's code with the Docker Hub token and push rights.
+  const source = build?.source;
+  if (source && "webhook" in source && source.webhook.enabled && source.webhook.actorAccountIds.length === 0) {
+    const pullRequests = source.webhook.events.filter((event) => event.startsWith("PULL_REQUEST"));
+    if (pullRequests.length > 0) {
+      report(
+        ["build", "source", "webhook", "actorAccountIds"],
+        `missing (required with ${pullRequests.join(", ")}): a pull request's build runs its author's code with the Docker Hub ` +
+          "token and push rights; list the Git host's account ids of the people whose pull requests may start a build",
+      );
+    }
+  }
+  if (region) checkPartition(region, strategies, build, mirror, report);
+  if (config.registry) checkRegistry(config.registry, strategies, build, mirror, report);
 
   // IAM role names are the tightest limit: <projectName>-build, at most 64 characters.
   const projectName = build?.projectName ?? base;
@@ -155,6 +184,8 @@ function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, proje
   for (const [where, key] of keys) {
     if (region && key && key.split(":")[3] !== region) {
       report(where, `the key must be in ${region}, the environment's region: SSM and ECR only encrypt with keys in their own region`, { value: key });
+    } else if (region && key && key.split(":")[1] !== partitionOf(region)) {
+      report(where, `the key's ARN must be in the ${partitionOf(region)} partition, the region's (arn:${partitionOf(region)}:kms:...)`, { value: key });
     }
   }
   let buildspec: string | undefined;
@@ -173,6 +204,57 @@ function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, proje
     });
   }
   return buildspec;
+}
+
+/** A managed scanning configuration says what it scans with, and scans something; continuous scanning is Inspector's. */
+function checkRegistry(
+  registry: EnvironmentFile["registry"],
+  strategies: readonly Strategy[] | undefined,
+  build: EnvironmentFile["build"] | undefined,
+  mirror: EnvironmentFile["mirror"] | undefined,
+  report: Reporter,
+): void {
+  const scanning = registry.scanning;
+  if (!scanning.manage) return;
+  if (!scanning.scanType) {
+    report(["registry", "scanning", "scanType"], 'missing (required with manage): "BASIC" or "ENHANCED", what the registry scans with (a registry on ENHANCED is never set back)');
+  } else if (scanning.frequency === "CONTINUOUS_SCAN" && scanning.scanType === "BASIC") {
+    report(["registry", "scanning", "frequency"], 'CONTINUOUS_SCAN needs scanType "ENHANCED" (Amazon Inspector)', { value: scanning.frequency });
+  }
+  const hostsMirror = strategies?.includes("mirror") && mirror?.registry === "own";
+  if (!hostsMirror && build?.imageRepository.create === false && scanning.additionalFilters.length === 0) {
+    report(["registry", "scanning", "additionalFilters"], "nothing to scan: this environment has no image repository and hosts no mirror; list the repositories to scan, or set manage to false");
+  }
+}
+
+/** What the region's partition does not offer: CodePipeline in China, repository creation templates outside the aws partition. */
+function checkPartition(
+  region: string,
+  strategies: readonly Strategy[] | undefined,
+  build: EnvironmentFile["build"] | undefined,
+  mirror: EnvironmentFile["mirror"] | undefined,
+  report: Reporter,
+): void {
+  const partition = partitionOf(region);
+  if (build?.source.type === "CODEPIPELINE" && !PARTITION_FACTS[partition].codePipeline) {
+    report(["build", "source", "type"], `CodePipeline is not offered in ${region} (${partition}): use a Git source, or NO_SOURCE with your own buildspec`, {
+      value: "CODEPIPELINE",
+    });
+  }
+  if (!strategies?.includes("mirror") || !mirror) return;
+  if (mirror.registry === "own" && !PARTITION_FACTS[partition].repositoryCreationTemplates) {
+    report(
+      ["mirror", "registry"],
+      `a mirror cannot be hosted in ${region}: ECR repository creation templates, which give the cache's repositories their lifecycle ` +
+        `and encryption, are not offered in the ${partition} partition. Use authenticated or fixed-ip here`,
+      { value: "own" },
+    );
+  }
+  if (mirror.registry === "shared" && mirror.region && partitionOf(mirror.region) !== partition) {
+    report(["mirror", "region"], `is in the ${partitionOf(mirror.region)} partition, this environment in ${partition}: no role can pull across partitions`, {
+      value: mirror.region,
+    });
+  }
 }
 
 /** Zones belong to the region; one Elastic IP per NAT gateway; no subnet twice. */
@@ -246,6 +328,79 @@ function checkMirror(mirror: EnvironmentFile["mirror"], account: string | undefi
   });
 }
 
+/**
+ * Settings a valid file holds that do nothing with its strategies (the
+ * stacks never read them), and the CodePipeline artifact default: warnings,
+ * naming the file and the field. Only fields the file sets count, not defaults.
+ */
+function warningsFor(raw: Record<string, unknown>, environment: Environment): Problem[] {
+  const warnings: Problem[] = [];
+  const warn = (keys: readonly PathKey[], message: string) => warnings.push({ file: environment.file, path: formatPath(keys), message });
+  const set = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+  const inert = (section: string, strategy: Strategy, kept: readonly string[] = []) => {
+    const fields = raw[section];
+    if (!set(fields) || uses(environment, strategy)) return;
+    for (const key of Object.keys(fields).filter((k) => !kept.includes(k))) {
+      warn([section, key], `has no effect: the strategy does not include "${strategy}"`);
+    }
+  };
+  const hostsMirror = uses(environment, "mirror") && environment.mirror.registry === "own";
+  // The username also goes into the mirror's secret; removal policies decide what happens when a strategy is dropped.
+  inert("dockerHub", "authenticated", hostsMirror ? ["username"] : []);
+  inert("network", "fixed-ip", ["elasticIps", "vpc"]);
+  inert("mirror", "mirror", ["removalPolicy", "registry"]);
+  const scanning = (raw.registry as Record<string, unknown> | undefined)?.scanning;
+  if (set(scanning) && !environment.registry.scanning.manage) {
+    for (const key of Object.keys(scanning).filter((k) => k !== "manage")) warn(["registry", "scanning", key], "has no effect: manage is false");
+  }
+  const source = environment.build.source;
+  if (source.type === "CODEPIPELINE" && !source.artifactBucket) {
+    warn(
+      ["build", "source", "artifactBucket"],
+      `not set: the build role may read and write the artifact stores the CodePipeline console creates in ${environment.region} ` +
+        `(codepipeline-${environment.region}-*); name your pipeline's bucket to limit it to that one`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * An environment that builds against the mirror of another environment of
+ * this project: that one must host a mirror, in the region this one pulls
+ * from, with the same prefixes, and share it with this account.
+ */
+function checkAcrossEnvironments(environments: readonly Environment[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const environment of environments) {
+    const mirror = environment.mirror;
+    if (!uses(environment, "mirror") || mirror.registry !== "shared") continue;
+    const host = environments.find((other) => other !== environment && other.accountId === mirror.accountId && other.region === mirror.region)
+      ?? environments.find((other) => other !== environment && other.accountId === mirror.accountId);
+    if (!host) continue;
+    const problem = (path: string, message: string) => problems.push({ file: environment.file, path, message: `${message} (${host.file})` });
+    const hosted = host.mirror;
+    if (!uses(host, "mirror") || hosted.registry !== "own") {
+      problem("mirror.accountId", `builds against the mirror of account ${mirror.accountId}, but ${host.name} does not host one there`);
+      continue;
+    }
+    if (host.region !== mirror.region) {
+      problem("mirror.region", `pulls from ${mirror.region}, but ${host.name} hosts its mirror in ${host.region}`);
+      continue;
+    }
+    const sharedWith = hosted.sharing.accountIds.includes(environment.accountId) || hosted.sharing.organizationId !== undefined;
+    if (!sharedWith) {
+      problem("mirror.accountId", `builds against ${host.name}'s mirror, which is not shared with account ${environment.accountId}: add it to mirror.sharing.accountIds there`);
+    }
+    const theirs = [hosted.cachePrefixes.dockerHub, hosted.cachePrefixes.ecrPublic, ...hosted.upstreams.map((u) => u.prefix), hosted.pinnedPrefix];
+    const ours = [mirror.cachePrefixes.dockerHub, mirror.cachePrefixes.ecrPublic, ...mirror.upstreamPrefixes, mirror.pinnedPrefix];
+    const missing = ours.filter((prefix) => !theirs.includes(prefix));
+    if (missing.length > 0) {
+      problem("mirror.cachePrefixes", `pulls from prefixes ${missing.join(", ")} that ${host.name}'s mirror does not have (it has ${theirs.join(", ")})`);
+    }
+  }
+  return problems;
+}
+
 /** A valid file as the stack needs it: every default and derived name filled in. */
 function resolveEnvironment(name: string, file: string, config: EnvironmentFile, projectRoot: string, buildspec?: string): Environment {
   const base = `${config.project}-${name}`;
@@ -261,6 +416,7 @@ function resolveEnvironment(name: string, file: string, config: EnvironmentFile,
     tags: { environment: name, project: config.project, "managed-by": "cdktf", ...config.tags },
     state: resolveState(config, name, projectRoot),
     deploy: config.deploy,
+    registry: config.registry,
     estimates: config.estimates,
     policy: config.policy,
     dockerHub: {

@@ -42,3 +42,14 @@ export function formatProblems(problems: readonly Problem[]): string {
   }
   return lines.join("\n");
 }
+
+/** Warnings, grouped by file like problems: the synth goes on. */
+export function formatWarnings(warnings: readonly Problem[]): string {
+  const files = [...new Set(warnings.map((w) => w.file))];
+  const lines = [`Warning: ${warnings.length} setting${warnings.length === 1 ? "" : "s"} to look at (the synth goes on):`];
+  for (const file of files) {
+    lines.push(`  ${file}`);
+    for (const warning of warnings.filter((w) => w.file === file)) lines.push(`    ${warning.path === "" ? "(file)" : warning.path}: ${warning.message}`);
+  }
+  return lines.join("\n");
+}

@@ -70,8 +70,8 @@ const CODEPIPELINE = z
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name" })
       .optional()
       .describe(
-        "The pipeline's artifact bucket. The build role gets read/write on its objects. " +
-          "Default: none (grant the role access to your artifact store yourself).",
+        "The pipeline's artifact bucket: the build role reads its input there and writes its output. " +
+          "Default: the stores the CodePipeline console creates in the region (codepipeline-<region>-*), with a warning.",
       ),
   })
   .describe("A CodePipeline action starts the build and hands it the source.");
@@ -106,6 +106,13 @@ const GIT = z
           .min(1)
           .default(["PUSH"])
           .describe('Repository events that start a build. Default: ["PUSH"].'),
+        actorAccountIds: z
+          .array(z.string().regex(/^\d{1,20}$/, { error: "expected a numeric account id of the Git host (GitHub: the user's id, not the login)" }))
+          .default([])
+          .describe(
+            "Only these users' events start a build (the webhook's ACTOR_ACCOUNT_ID filter). Required with pull-request events: " +
+              "a build gets the Docker Hub token and may push images, so strangers' pull requests must not start one. Default: [] (anyone who can push).",
+          ),
       })
       .prefault({})
       .describe("The webhook that starts builds. CodeBuild needs a source credential for the host."),
@@ -418,7 +425,10 @@ const OWN_MIRROR = z
     scanOnPush: z
       .boolean()
       .default(true)
-      .describe("Scan mirror images on push (the registry's scanning configuration; it replaces any other). Default: true."),
+      .describe(
+        "The pinned repositories' own scan-on-push setting. A registry scanning configuration with rules decides instead " +
+          "(registry.scanning). Default: true.",
+      ),
     tagMutability: oneOf(["MUTABLE", "IMMUTABLE"])
       .default("MUTABLE")
       .describe('Mirrored tags follow upstream, so they move. Default: "MUTABLE".'),
@@ -455,6 +465,68 @@ const SHARED_MIRROR = z
 
 const mirror = z
   .discriminatedUnion("registry", [OWN_MIRROR, SHARED_MIRROR], { error: 'expected "registry" to be "own" or "shared"' })
+  .prefault({});
+
+const REGISTRY_ACTIONS = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:ReplicateImage"] as const;
+
+const registryStatement = z
+  .strictObject({
+    Sid: z.string().regex(/^[A-Za-z0-9]+$/, { error: "expected a statement id of letters and digits (the check recognizes statements by it)" }),
+    Effect: oneOf(["Allow", "Deny"]),
+    Principal: z.union([z.literal("*"), z.record(z.string(), z.union([z.string(), z.array(z.string())]))], {
+      error: 'expected "*" or a principal object such as { "AWS": "arn:aws:iam::111111111111:root" }',
+    }),
+    Action: z.union([oneOf(REGISTRY_ACTIONS), z.array(oneOf(REGISTRY_ACTIONS)).min(1)], {
+      error: `expected registry actions: ${quoteAll(REGISTRY_ACTIONS)} (ECR accepts no others in a registry policy)`,
+    }),
+    Resource: z.union([z.string(), z.array(z.string()).min(1)], { error: "expected an ARN or a list of ARNs" }),
+    Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  })
+  .describe("A registry policy statement, as IAM JSON.");
+
+const registry = z
+  .strictObject({
+    scanning: z
+      .strictObject({
+        manage: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Manage the registry's scanning configuration (one per registry: it decides for every repository of the account). " +
+              "Default: false (the account's configuration is left as it is).",
+          ),
+        scanType: oneOf(["BASIC", "ENHANCED"])
+          .optional()
+          .describe(
+            'What the registry scans with; required with manage. "ENHANCED" is Amazon Inspector; a registry on ENHANCED is never ' +
+              'set back to "BASIC" (the deploy refuses). Default: none.',
+          ),
+        frequency: oneOf(["SCAN_ON_PUSH", "CONTINUOUS_SCAN"])
+          .default("SCAN_ON_PUSH")
+          .describe('When to scan: "CONTINUOUS_SCAN" needs ENHANCED. Default: "SCAN_ON_PUSH".'),
+        additionalFilters: z
+          .array(z.string().regex(/^[a-z0-9*][a-z0-9._/*-]{0,255}$/, { error: "expected an ECR wildcard filter such as team-a/* or app" }))
+          .default([])
+          .describe(
+            "The account's other repositories to keep scanning, as wildcard filters: repositories no filter matches are scanned " +
+              "manually only. This stack's (the image repository, the mirror's prefixes) are always in. Default: [].",
+          ),
+      })
+      .prefault({})
+      .describe("The registry's scanning configuration."),
+    policy: z
+      .strictObject({
+        additionalStatements: z
+          .array(registryStatement)
+          .default([])
+          .describe(
+            "Statements the registry's policy keeps besides the mirror's (replication, other sharing). The registry has one policy: " +
+              "a deploy refuses to replace one holding statements that are not here. Default: [].",
+          ),
+      })
+      .prefault({})
+      .describe("The registry's permissions policy."),
+  })
   .prefault({});
 
 const roleArn = z
@@ -599,6 +671,7 @@ export const EnvironmentFileSchema = z
     build: build.describe("The CodeBuild project that builds your images."),
     network: network.describe("Where builds run and leave from (strategy fixed-ip)."),
     mirror: mirror.describe("The ECR registry that mirrors public images (strategy mirror)."),
+    registry: registry.describe("The account's private registry settings that are one per registry: scanning and the permissions policy."),
     deploy: deploy.describe("Roles for deploying this environment, by hand and from CI."),
     policy,
     estimates,

@@ -20,7 +20,10 @@ import { terraformLiteral } from "./terraform-literal";
 /** A CodePipeline action starts the build and hands it the source. */
 export interface CodePipelineSource {
   readonly type: "CODEPIPELINE";
-  /** The pipeline's artifact bucket; the role gets read/write on its objects. @default - none: grant it yourself */
+  /**
+   * The pipeline's artifact bucket: the role reads its input there and writes its output.
+   * @default - the stores the CodePipeline console creates in the region (`codepipeline-<region>-*`)
+   */
   readonly artifactBucket?: string;
 }
 
@@ -44,6 +47,13 @@ export interface GitSource {
     readonly branches?: readonly string[];
     /** @default ["PUSH"] */
     readonly events?: readonly string[];
+    /**
+     * The Git host's account ids of the only people whose events start a
+     * build (ACTOR_ACCOUNT_ID). Required with pull-request events: a build
+     * runs the pull request's code with the Docker Hub token and push rights.
+     * @default - anyone whose event matches (allowed for pushes only)
+     */
+    readonly actorAccountIds?: readonly string[];
   };
 }
 
@@ -122,6 +132,11 @@ export class DockerBuildProject extends Construct {
   static readonly DEFAULT_TIMEOUT_MINUTES = 60;
   static readonly DEFAULT_LOG_RETENTION_DAYS = 30;
 
+  /** The artifact stores the CodePipeline console creates in `region` (`codepipeline-<region>-<random>`), as a bucket name pattern. */
+  static defaultArtifactStores(region: string): string {
+    return `codepipeline-${region}-*`;
+  }
+
   readonly project: CodebuildProject;
   readonly role: ServiceRole;
   readonly logGroup: CloudwatchLogGroup;
@@ -137,6 +152,7 @@ export class DockerBuildProject extends Construct {
     super(scope, id);
     const { accountId, region } = AwsEnvironments.of(this);
     const source = props.source ?? { type: "CODEPIPELINE" };
+    validateSource(this, source);
     this.projectName = props.projectName;
     this.projectArn = formatArn(this, { service: "codebuild", resource: `project/${props.projectName}` });
 
@@ -191,8 +207,9 @@ export class DockerBuildProject extends Construct {
       );
     }
     variables.push(...(props.environmentVariables ?? []));
-    if (source.type === "CODEPIPELINE" && source.artifactBucket) {
-      this.grantArtifactBucket(source.artifactBucket);
+    if (source.type === "CODEPIPELINE") {
+      // Without its input artifact the build stops at DOWNLOAD_SOURCE: by default, the stores the CodePipeline console creates.
+      this.grantArtifactBucket(source.artifactBucket ?? DockerBuildProject.defaultArtifactStores(region));
     }
     const policies: ITerraformDependable[] = [this.role.policy];
     if (props.vpc) {
@@ -250,7 +267,7 @@ export class DockerBuildProject extends Construct {
       this.webhook = new CodebuildWebhook(this, "webhook", {
         projectName: this.project.name,
         buildType: "BUILD",
-        filterGroup: webhookFilterGroups(source.webhook?.branches ?? ["main"], source.webhook?.events ?? ["PUSH"]),
+        filterGroup: webhookFilterGroups(source.webhook?.branches ?? ["main"], source.webhook?.events ?? ["PUSH"], source.webhook?.actorAccountIds ?? []),
       });
     }
   }
@@ -341,20 +358,32 @@ export class DockerBuildProject extends Construct {
   }
 }
 
+/** Refuses what CodeBuild would accept and regret: a webhook that starts strangers' pull requests with the project's role. */
+function validateSource(scope: Construct, source: BuildSource): void {
+  if (source.type === "CODEPIPELINE" || source.type === "NO_SOURCE" || source.webhook?.enabled === false) return;
+  const pullRequests = (source.webhook?.events ?? []).filter((event) => event.startsWith("PULL_REQUEST"));
+  if (pullRequests.length > 0 && (source.webhook?.actorAccountIds ?? []).length === 0) {
+    throw new Error(
+      `${scope.node.path}: webhook events ${pullRequests.join(", ")} need actorAccountIds: a pull request's build runs its author's ` +
+        "code with the project's role (the Docker Hub token, push rights)",
+    );
+  }
+}
+
 /**
  * Pushes match on the pushed branch (HEAD_REF); pull-request events on the
- * branch they target (BASE_REF). One filter group each; any group starts a build.
+ * branch they target (BASE_REF). With actors, each group also needs one of
+ * them (ACTOR_ACCOUNT_ID). One filter group each; any group starts a build.
  */
-function webhookFilterGroups(branches: readonly string[], events: readonly string[]): CodebuildWebhookFilterGroup[] {
+function webhookFilterGroups(branches: readonly string[], events: readonly string[], actors: readonly string[]): CodebuildWebhookFilterGroup[] {
   const refs = `^refs/heads/(${branches.map((b) => b.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`;
+  const actor = actors.length > 0 ? [{ type: "ACTOR_ACCOUNT_ID", pattern: `^(${actors.join("|")})$` }] : [];
   const pushes = events.filter((e) => e === "PUSH");
   const pullRequests = events.filter((e) => e !== "PUSH");
   return [
-    ...(pushes.length > 0
-      ? [{ filter: [{ type: "EVENT", pattern: "PUSH" }, { type: "HEAD_REF", pattern: refs }] }]
-      : []),
+    ...(pushes.length > 0 ? [{ filter: [{ type: "EVENT", pattern: "PUSH" }, { type: "HEAD_REF", pattern: refs }, ...actor] }] : []),
     ...(pullRequests.length > 0
-      ? [{ filter: [{ type: "EVENT", pattern: pullRequests.join(", ") }, { type: "BASE_REF", pattern: refs }] }]
+      ? [{ filter: [{ type: "EVENT", pattern: pullRequests.join(", ") }, { type: "BASE_REF", pattern: refs }, ...actor] }]
       : []),
   ];
 }

@@ -1,7 +1,5 @@
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrPullThroughCacheRule } from "@cdktf/provider-aws/lib/ecr-pull-through-cache-rule";
-import { EcrRegistryPolicy } from "@cdktf/provider-aws/lib/ecr-registry-policy";
-import { EcrRegistryScanningConfiguration } from "@cdktf/provider-aws/lib/ecr-registry-scanning-configuration";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrRepositoryCreationTemplate } from "@cdktf/provider-aws/lib/ecr-repository-creation-template";
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
@@ -12,6 +10,7 @@ import { AwsEnvironments, formatArn } from "./aws-environment";
 import { DockerHubSecret } from "./dockerhub-secret";
 import { IGrantable } from "./iam";
 import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, grantEcrLogin, lifecyclePolicy } from "./image-repository";
+import { RegistryPolicyStatement } from "./registry-policy";
 import { ServiceRole } from "./service-role";
 import { adopt, forget, instanceAddress, moved } from "./terraform-blocks";
 
@@ -65,9 +64,9 @@ export interface EcrMirrorProps {
   /** Lifecycle of every mirror repository: keep this many most recent images. @default 50 */
   readonly keepLastImages?: number;
   /**
-   * Scan every mirror image on push: the registry's scanning configuration
-   * gets a SCAN_ON_PUSH rule for the mirror's prefixes. A registry has one
-   * scanning configuration: this replaces any other (set false to keep yours).
+   * The pinned repositories' own scan-on-push setting. The registry's scanning
+   * configuration, when it has rules, decides instead (see RegistryScanning
+   * and `scanningFilters()`).
    * @default true
    */
   readonly scanOnPush?: boolean;
@@ -139,6 +138,7 @@ export class EcrMirror extends Construct {
   readonly registry: string;
   private readonly name: string;
   private readonly pinnedPaths: readonly string[];
+  private readonly sharing?: MirrorSharing;
 
   constructor(scope: Construct, id: string, props: EcrMirrorProps) {
     super(scope, id);
@@ -166,7 +166,7 @@ export class EcrMirror extends Construct {
       props.untaggedExpiryDays ?? EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS,
       props.keepLastImages ?? EcrMirror.DEFAULT_KEEP_LAST_IMAGES,
     );
-    const repositoryPolicy = shared ? JSON.stringify(pullPolicy(sharing)) : undefined;
+    const repositoryPolicy = shared ? JSON.stringify(pullPolicy(AwsEnvironments.of(this).partition, sharing)) : undefined;
     const encryption = props.kmsKeyArn ? { encryptionType: "KMS", kmsKey: props.kmsKeyArn } : { encryptionType: "AES256" };
 
     // ECR reads a rule's secret when it creates the rule: the Docker Hub rule waits for the secret's first value.
@@ -196,24 +196,28 @@ export class EcrMirror extends Construct {
           dependsOn: templateRole ? [templateRole.policy] : undefined,
         }),
     );
-    // Templates carry no scanning setting: scanning is the registry's configuration.
-    if (props.scanOnPush ?? true) {
-      new EcrRegistryScanningConfiguration(this, "scanning", {
-        scanType: "BASIC",
-        rule: [
-          {
-            scanFrequency: "SCAN_ON_PUSH",
-            repositoryFilter: [...prefixes, pinnedPrefix].map((prefix) => ({ filter: `${prefix}/*`, filterType: "WILDCARD" })),
-          },
-        ],
-      });
-    }
 
     this.pinnedRepositories = this.pinned(props, pinnedPrefix, encryption, lifecycle, repositoryPolicy);
 
-    if (shared) {
-      new EcrRegistryPolicy(this, "registry-policy", { policy: JSON.stringify(importPolicy(this, prefixes, sharing)) });
-    }
+    this.sharing = shared ? sharing : undefined;
+  }
+
+  /**
+   * The registry policy statements that let other accounts import through the
+   * cache (empty when not shared). The registry has one policy: the stack
+   * puts these in it, with the account's other statements (RegistryPolicy).
+   */
+  registryPolicyStatements(): RegistryPolicyStatement[] {
+    return this.sharing ? importStatements(this, this.location.cachePrefixes, this.sharing) : [];
+  }
+
+  /**
+   * The repositories the mirror holds, as the registry's scanning filters:
+   * every cache prefix and the pinned prefix. (Templates carry no scanning
+   * setting: the registry's configuration decides for the cache's repositories.)
+   */
+  scanningFilters(): string[] {
+    return [...this.location.cachePrefixes, this.location.pinnedPrefix].map((prefix) => `${prefix}/*`);
   }
 
   /**
@@ -353,13 +357,13 @@ export function grantMirrorPull(scope: Construct, grantee: IGrantable, location:
 }
 
 /** Who may pull: listed accounts, and principals of the organization (never `*` without the org condition). */
-function principalStatements(sharing: MirrorSharing, sid: string, body: Record<string, unknown>): Record<string, unknown>[] {
+function principalStatements(partition: string, sharing: MirrorSharing, sid: string, body: Record<string, unknown>): Record<string, unknown>[] {
   const statements: Record<string, unknown>[] = [];
   if (sharing.accountIds && sharing.accountIds.length > 0) {
     statements.push({
       Sid: `${sid}FromAccounts`,
       Effect: "Allow",
-      Principal: { AWS: sharing.accountIds.map((account) => `arn:aws:iam::${account}:root`) },
+      Principal: { AWS: sharing.accountIds.map((account) => `arn:${partition}:iam::${account}:root`) },
       ...body,
     });
   }
@@ -376,16 +380,16 @@ function principalStatements(sharing: MirrorSharing, sid: string, body: Record<s
 }
 
 /** Repository policy: other accounts pull. */
-function pullPolicy(sharing: MirrorSharing): Record<string, unknown> {
+function pullPolicy(partition: string, sharing: MirrorSharing): Record<string, unknown> {
   const body = { Action: ECR_PULL_ACTIONS };
-  return { Version: "2012-10-17", Statement: principalStatements(sharing, "Pull", body) };
+  return { Version: "2012-10-17", Statement: principalStatements(partition, sharing, "Pull", body) };
 }
 
-/** Registry policy: other accounts' first pulls import upstream images and create the cache's repositories. */
-function importPolicy(scope: Construct, prefixes: readonly string[], sharing: MirrorSharing): Record<string, unknown> {
+/** Registry policy statements: other accounts' first pulls import upstream images and create the cache's repositories. */
+function importStatements(scope: Construct, prefixes: readonly string[], sharing: MirrorSharing): RegistryPolicyStatement[] {
   const body = {
     Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
     Resource: prefixes.map((prefix) => formatArn(scope, { service: "ecr", resource: `repository/${prefix}/*` })),
   };
-  return { Version: "2012-10-17", Statement: principalStatements(sharing, "ImportThroughCache", body) };
+  return principalStatements(AwsEnvironments.of(scope).partition, sharing, "ImportThroughCache", body) as unknown as RegistryPolicyStatement[];
 }

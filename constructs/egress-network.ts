@@ -11,7 +11,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { markStateful } from "../policies/policy-checks";
-import { AwsEnvironments } from "./aws-environment";
+import { AwsEnvironments, vpcEndpointServiceName } from "./aws-environment";
 import { formatCidr, parseCidr, subnetOf } from "./cidr";
 
 /** One NAT gateway in the first zone (cheapest), or one per zone (survives a zone outage). */
@@ -170,7 +170,7 @@ export class EgressNetwork extends Construct {
     if (props.s3GatewayEndpoint ?? true) {
       new VpcEndpoint(this, "s3-endpoint", {
         vpcId: this.vpc.id,
-        serviceName: `com.amazonaws.${region}.s3`,
+        serviceName: vpcEndpointServiceName(region, "s3", "Gateway"),
         vpcEndpointType: "Gateway",
         routeTableIds: privateRouteTables.map((table) => table.id),
       });
@@ -192,7 +192,7 @@ export class EgressNetwork extends Construct {
       for (const service of interfaceEndpoints) {
         new VpcEndpoint(this, `${service.replace(".", "-")}-endpoint`, {
           vpcId: this.vpc.id,
-          serviceName: `com.amazonaws.${region}.${service}`,
+          serviceName: vpcEndpointServiceName(region, service, "Interface"),
           vpcEndpointType: "Interface",
           privateDnsEnabled: true,
           subnetIds: this.privateSubnets.map((subnet) => subnet.id),

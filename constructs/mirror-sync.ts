@@ -34,8 +34,11 @@ export interface MirrorSyncProps {
  */
 export class MirrorSync extends Construct {
   static readonly DEFAULT_SCHEDULE = "rate(1 day)";
-  /** CodeBuild's Start Build, called by the scheduler's universal target. */
-  static readonly START_BUILD_TARGET = "arn:aws:scheduler:::aws-sdk:codebuild:startBuild";
+
+  /** CodeBuild's Start Build, called by the scheduler's universal target, in the partition's ARN form. */
+  static startBuildTarget(partition: string): string {
+    return `arn:${partition}:scheduler:::aws-sdk:codebuild:startBuild`;
+  }
 
   readonly project: DockerBuildProject;
   readonly schedule: SchedulerSchedule;
@@ -43,7 +46,7 @@ export class MirrorSync extends Construct {
 
   constructor(scope: Construct, id: string, props: MirrorSyncProps) {
     super(scope, id);
-    const { accountId } = AwsEnvironments.of(this);
+    const { accountId, partition } = AwsEnvironments.of(this);
     const { mirror, dockerHubSecret } = props;
 
     this.project = new DockerBuildProject(this, "job", {
@@ -77,7 +80,7 @@ export class MirrorSync extends Construct {
       scheduleExpression: props.schedule ?? MirrorSync.DEFAULT_SCHEDULE,
       flexibleTimeWindow: { mode: "OFF" },
       target: {
-        arn: MirrorSync.START_BUILD_TARGET,
+        arn: MirrorSync.startBuildTarget(partition),
         roleArn: schedulerRole.roleArn,
         input: JSON.stringify({ ProjectName: props.projectName }),
         retryPolicy: { maximumRetryAttempts: 2 },

@@ -46,19 +46,7 @@ export const PLACEHOLDER_LABEL = "placeholder";
  * Lines of plain shell, no single quotes (the command wraps it in them).
  */
 export function tokenStoreScript(mode: TokenStoreMode, writers: readonly string[], target: TokenStoreTarget): string {
-  const lines = ["set -euo pipefail"];
-  if (target.assumeRoleArn) {
-    lines.push(
-      `credentials=$(aws sts assume-role --role-arn ${target.assumeRoleArn} --role-session-name dockerhub-token ` +
-        `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)`,
-      `read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$credentials"`,
-      "export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
-    );
-  }
-  lines.push(
-    `account=$(aws sts get-caller-identity --region ${target.region} --query Account --output text)`,
-    `if [ "$account" != "${target.accountId}" ]; then echo "These AWS credentials are for account $account, not ${target.accountId}, where ${target.label} is: nothing stored." >&2; exit 1; fi`,
-  );
+  const lines = credentialsPreamble(target);
   if (mode === "rotate") {
     lines.push(
       `if [ -t 0 ]; then read -rsp "Docker Hub access token for ${target.label}: " TOKEN; echo >&2; else IFS= read -r TOKEN || true; fi`,
@@ -78,6 +66,28 @@ export function tokenStoreScript(mode: TokenStoreMode, writers: readonly string[
   }
   lines.push(...writers);
   return lines.join("\n");
+}
+
+/**
+ * The first lines of every script that changes something in the account:
+ * assume the deploy role when there is one (as the provider does), then
+ * refuse credentials for any account but the target's.
+ */
+export function credentialsPreamble(target: TokenStoreTarget, outcome = "nothing stored"): string[] {
+  const lines = ["set -euo pipefail"];
+  if (target.assumeRoleArn) {
+    lines.push(
+      `credentials=$(aws sts assume-role --role-arn ${target.assumeRoleArn} --role-session-name dockerhub-pull-escape ` +
+        `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)`,
+      `read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$credentials"`,
+      "export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
+    );
+  }
+  lines.push(
+    `account=$(aws sts get-caller-identity --region ${target.region} --query Account --output text)`,
+    `if [ "$account" != "${target.accountId}" ]; then echo "These AWS credentials are for account $account, not ${target.accountId}, where ${target.label} is: ${outcome}." >&2; exit 1; fi`,
+  );
+  return lines;
 }
 
 /** The rotation command: the `rotate` script as one `bash -c` command to paste, or to pipe a token into. */

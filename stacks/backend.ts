@@ -19,6 +19,19 @@ export function configureProvider(stack: TerraformStack, environment: Environmen
 }
 
 /**
+ * The Terraform version every stack needs: ephemeral variables (the Docker Hub
+ * token) came in 1.10, `removed` blocks with `lifecycle` and import blocks
+ * with `for_each` in 1.7, and 1.11 is what the project is tested with.
+ * An older CLI stops at init with this range in its message.
+ */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
+
+/** Pins the Terraform version range (`terraform { required_version }`). */
+export function requireTerraformVersion(stack: TerraformStack): void {
+  stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
+}
+
+/**
  * The environment's state backend. S3 state is encrypted and locked with
  * S3-native lock files; cdktf 0.21's S3Backend has no `use_lockfile`, so it
  * goes in through the documented escape hatch (addOverride).

@@ -13,8 +13,10 @@ import { ImageRepository } from "../constructs/image-repository";
 import { instanceAddress, moved } from "../constructs/terraform-blocks";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import { PolicyChecks } from "../policies/policy-checks";
-import { configureBackend, configureProvider } from "./backend";
-import { addressOf, LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror, RETAINED } from "./retained";
+import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
+import { RegistryPolicy } from "../constructs/registry-policy";
+import { RegistryScanning } from "../constructs/registry-scanning";
+import { addressOf, LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror, RETAINED, retainRegistryScanning } from "./retained";
 
 /**
  * One environment: the provider and backend from its config, and the
@@ -38,6 +40,7 @@ export class DockerPullStack extends TerraformStack {
 
     configureProvider(this, environment);
     configureBackend(this, environment.state);
+    requireTerraformVersion(this);
 
     // Ephemeral: Terraform keeps it out of plans and state; it may only feed provisioners and write-only arguments.
     const dockerHubToken = new TerraformVariable(this, "dockerhub_token", {
@@ -95,6 +98,8 @@ export class DockerPullStack extends TerraformStack {
     } else {
       retainImageRepository(this, environment);
     }
+
+    this.registrySingletons(environment);
 
     this.build = new DockerBuildProject(this, "build", {
       projectName: environment.build.projectName,
@@ -210,6 +215,39 @@ export class DockerPullStack extends TerraformStack {
           })
         : undefined;
     return { mirror, secret, sync, location: mirror.location };
+  }
+
+  /**
+   * The registry's scanning configuration and permissions policy, one each
+   * per registry: managed only as the config says, covering this stack's
+   * repositories and keeping the account's own settings the config lists.
+   */
+  private registrySingletons(environment: Environment): void {
+    const { scanning, policy } = environment.registry;
+    const assumeRoleArn = environment.deploy.assumeRoleArn;
+    if (scanning.manage && scanning.scanType) {
+      const filters = [
+        ...(this.mirror?.scanningFilters() ?? []),
+        ...(this.imageRepository ? [this.imageRepository.repositoryName] : []),
+        ...scanning.additionalFilters,
+      ];
+      new RegistryScanning(this, "registry-scanning", {
+        scanType: scanning.scanType,
+        frequency: scanning.frequency,
+        repositoryFilters: [...new Set(filters)],
+        assumeRoleArn,
+        logicalId: RETAINED.registryScanning.name,
+      });
+      moved(this, addressOf(LEGACY.registryScanning), addressOf(RETAINED.registryScanning));
+    } else {
+      retainRegistryScanning(this);
+    }
+    const statements = [...(this.mirror?.registryPolicyStatements() ?? []), ...policy.additionalStatements];
+    if (statements.length > 0) {
+      new RegistryPolicy(this, "registry-policy", { statements, assumeRoleArn, logicalId: RETAINED.registryPolicy.name });
+      moved(this, addressOf(LEGACY.registryPolicy), addressOf(RETAINED.registryPolicy));
+    }
+    // Otherwise a policy this stack wrote held only the mirror's statements (its check refused others): it goes.
   }
 
   /** A mirror this config does not host (another strategy, or another account's mirror): see `retainMirror`. */

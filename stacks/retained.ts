@@ -32,6 +32,9 @@ export const RETAINED = {
     lifecyclePolicy: address("aws_ecr_lifecycle_policy", "mirror_pinned_lifecycle"),
     repositoryPolicy: address("aws_ecr_repository_policy", "mirror_pinned_policy"),
   },
+  /** The registry's scanning configuration: forgotten when not managed, never destroyed (that resets the registry). */
+  registryScanning: address("aws_ecr_registry_scanning_configuration", "registry_scanning"),
+  registryPolicy: address("aws_ecr_registry_policy", "registry_policy"),
   /** The repository the build pushes to, and its lifecycle policy. */
   imageRepository: {
     repository: address("aws_ecr_repository", "image_repository"),
@@ -54,6 +57,9 @@ export const LEGACY = {
   /** The image repository and its lifecycle policy, at the ids cdktf derived from their construct paths. */
   imageRepository: address("aws_ecr_repository", "images_repository_F169625C"),
   imageRepositoryLifecycle: address("aws_ecr_lifecycle_policy", "images_lifecycle_3E0390F9"),
+  /** The registry's singletons, once the mirror's own resources. */
+  registryScanning: address("aws_ecr_registry_scanning_configuration", "mirror_scanning_AE031D0F"),
+  registryPolicy: address("aws_ecr_registry_policy", "mirror_registry-policy_445D0F03"),
 } as const;
 
 export function addressOf(resource: ResourceAddress): string {
@@ -101,4 +107,21 @@ export function retainImageRepository(stack: TerraformStack, environment: Enviro
   if (environment.build.imageRepository.removalPolicy === "destroy") return;
   const { repository, lifecyclePolicy } = RETAINED.imageRepository;
   retain(stack, [LEGACY.imageRepository, LEGACY.imageRepositoryLifecycle, repository, lifecyclePolicy]);
+}
+
+/**
+ * The registry's scanning configuration, when the stack does not manage it
+ * (or stops, or is torn down): forgotten, never destroyed, because deleting
+ * it resets every repository of the registry to manual scanning.
+ */
+export function retainRegistryScanning(stack: TerraformStack): void {
+  retain(stack, [LEGACY.registryScanning, RETAINED.registryScanning]);
+}
+
+/**
+ * The registry policy in a teardown: forgotten when it holds the account's
+ * own statements (config), deleted when it only held the mirror's.
+ */
+export function retainRegistryPolicy(stack: TerraformStack, environment: Environment): void {
+  if (environment.registry.policy.additionalStatements.length > 0) retain(stack, [LEGACY.registryPolicy, RETAINED.registryPolicy]);
 }

@@ -1,16 +1,18 @@
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { Environment } from "../config/environment";
-import { configureBackend, configureProvider } from "./backend";
-import { LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror } from "./retained";
+import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
+import { LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror, retainRegistryPolicy, retainRegistryScanning } from "./retained";
 
 /**
  * An environment's teardown: its provider and backend (the same state as its
  * DockerPullStack) and no resources, so applying it deletes everything the
  * environment's stack manages except what users rely on. Elastic IPs, the
  * mirror's secret and pinned repositories, and the build's image repository
- * are forgotten and stay in AWS (unless their removal policy is "destroy");
- * the SSM parameters were never Terraform's to delete.
+ * are forgotten and stay in AWS (unless their removal policy is "destroy"),
+ * and so is the registry's scanning configuration (deleting it resets the
+ * registry) and a registry policy with the account's own statements; the
+ * SSM parameters were never Terraform's to delete.
  *
  * A plain `cdktf destroy` stops at the first protected resource
  * (prevent_destroy) and deletes nothing: this is the way to take an
@@ -21,9 +23,12 @@ export class TeardownStack extends TerraformStack {
     super(scope, id);
     configureProvider(this, environment);
     configureBackend(this, environment.state);
+    requireTerraformVersion(this);
     retain(this, [...LEGACY.dockerHubParameters, LEGACY.mirrorSecretVersion]);
     retainElasticIps(this, environment, 0);
     retainMirror(this, environment);
     retainImageRepository(this, environment);
+    retainRegistryScanning(this);
+    retainRegistryPolicy(this, environment);
   }
 }

@@ -40,6 +40,16 @@ export function printCoverageAfterAll(title: string): void {
   });
 }
 
+/** A deploy that must fail: its error, whitespace collapsed (Terraform wraps messages at 78 columns), matched against `pattern`. */
+export async function expectRefused(deploy: Promise<unknown>, pattern: RegExp): Promise<void> {
+  const error = await deploy.then(
+    () => undefined,
+    (failure: Error) => failure,
+  );
+  expect(error).toBeDefined();
+  expect(error!.message.replace(/\s+/g, " ")).toMatch(pattern);
+}
+
 export interface Deployed {
   /** Addresses applied (in the configuration that went to the emulator). */
   readonly applied: readonly string[];

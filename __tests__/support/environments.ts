@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments } from "../../constructs";
-import { ConfigError, Environment, EnvironmentFileSchema, validateEnvironment } from "../../config";
+import { ConfigError, Environment, EnvironmentFileSchema, Problem, validateEnvironment } from "../../config";
 import { DockerPullStack } from "../../stacks";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -29,6 +29,18 @@ export function minimalFile(overrides: Record<string, unknown> = {}): Record<str
   return { account: "123456789012", region: "eu-west-1", strategy: "authenticated", ...overrides };
 }
 
+/** The problems validating `raw` as environment `name` reports (none for a valid file). */
+export function problemsOf(raw: unknown, name = "test"): Problem[] {
+  return validateEnvironment(raw, { name, file: `environments/${name}.json`, projectRoot: PROJECT_ROOT }).problems;
+}
+
+/** The warnings of a valid file, as "path: message". */
+export function warningsOf(raw: unknown, name = "test"): string[] {
+  const result = validateEnvironment(raw, { name, file: `environments/${name}.json`, projectRoot: PROJECT_ROOT });
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  return result.warnings.map((w) => `${w.path}: ${w.message}`);
+}
+
 /** Validates inline JSON as environment `name`; throws ConfigError when invalid. */
 export function environmentFrom(raw: unknown, name = "test"): Environment {
   const result = validateEnvironment(raw, { name, file: `environments/${name}.json`, projectRoot: PROJECT_ROOT });
@@ -47,13 +59,20 @@ export function synthStackJson(environment: Environment): Record<string, unknown
   return JSON.parse(synthStack(environment)) as Record<string, unknown>;
 }
 
-/** Deep-merges `patch` into a copy of `base` (objects merge; anything else replaces). */
+/** The keys that pick a form of a config union (`build.source.type`, `mirror.registry`, ...). */
+const DISCRIMINATORS = ["type", "registry", "vpc", "backend"];
+
+/**
+ * Deep-merges `patch` into a copy of `base`: objects merge, anything else
+ * replaces, and so does an object that picks another form of a union (a
+ * `build.source` of another `type`), as a file edited by hand would.
+ */
 export function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     const current = result[key];
-    result[key] =
-      isObject(current) && isObject(value) ? merge(current, value) : value;
+    const otherForm = isObject(current) && isObject(value) && DISCRIMINATORS.some((d) => d in value && value[d] !== current[d]);
+    result[key] = isObject(current) && isObject(value) && !otherForm ? merge(current, value) : value;
   }
   return result;
 }

@@ -42,13 +42,34 @@ if (command === "aws" && args[0] === "ssm" && args[1] === "put-parameter" && !ar
 if (command === "aws" && args[0] === "sts" && args[1] === "get-caller-identity") out((process.env.STAND_IN_ACCOUNT || "123456789012") + "\\n");
 if (command === "aws" && args[0] === "sts" && args[1] === "assume-role") out("ASIAASSUMED SECRETASSUMED TOKENASSUMED\\n");
 if (command === "aws" && args[0] === "secretsmanager" && args[1] === "list-secret-version-ids") out((process.env.STAND_IN_SECRET_VERSIONS || "0") + "\\n");
+if (command === "aws" && args[0] === "ecr" && args[1] === "get-registry-scanning-configuration") out((process.env.STAND_IN_SCAN_TYPE || "BASIC") + "\\n");
+if (command === "aws" && args[0] === "ecr" && args[1] === "get-registry-policy") {
+  if (!process.env.STAND_IN_REGISTRY_POLICY || process.env.STAND_IN_REGISTRY_POLICY === "none") {
+    process.stderr.write("An error occurred (RegistryPolicyNotFoundException) when calling the GetRegistryPolicy operation\\n");
+    process.exit(254);
+  }
+  out(process.env.STAND_IN_REGISTRY_POLICY + "\\n");
+}
 if (command === "docker" && args[0] === "login") out("Login Succeeded\\n");
 if (command === "aws" && args[0] === "ecr" && args[1] === "get-login-password") out("ecr-password-from-aws\\n");
 if (command === "curl" && args.some((a) => a.startsWith("https://auth.docker.io/"))) out('{"token":"registry.jwt.value","expires_in":300}');
+// Images, as buildx imagetools sees them: an upstream reference has a stable digest; a copy has its source's digest
+// when it is a carbon copy (an index, or --prefer-index=false), else a new index's (single-platform sources wrapped).
+// STAND_IN_SINGLE_PLATFORM lists the upstream references that are single-platform manifests.
+const images = path.join(path.dirname(process.env.STAND_IN_LOG), "images.json");
+const known = fs.existsSync(images) ? JSON.parse(fs.readFileSync(images, "utf8")) : {};
+const sha = (text) => "sha256:" + require("crypto").createHash("sha256").update(text).digest("hex");
+if (command === "docker" && args[0] === "buildx" && args[1] === "imagetools" && args[2] === "create") {
+  const destination = args[args.indexOf("--tag") + 1];
+  const source = args[args.length - 1];
+  const single = (process.env.STAND_IN_SINGLE_PLATFORM || "").split(/\\s+/).includes(source);
+  const wraps = single && (!args.includes("--prefer-index=false") || process.env.STAND_IN_ALWAYS_WRAP === "1");
+  known[destination] = wraps ? sha("index wrapping " + source) : sha(source);
+  fs.writeFileSync(images, JSON.stringify(known));
+}
 if (command === "docker" && args[0] === "buildx" && args[1] === "imagetools" && args[2] === "inspect") {
-  // A stable fake digest per image, as {{json .Manifest.Digest}} prints it.
-  const hex = require("crypto").createHash("sha256").update(args[3]).digest("hex");
-  out('"sha256:' + hex + '"\\n');
+  // As {{json .Manifest.Digest}} prints it.
+  out(JSON.stringify(known[args[3]] || sha(args[3])) + "\\n");
 }
 if (command === "curl" && args.includes("--head")) {
   out(process.env.STAND_IN_HEADERS ??

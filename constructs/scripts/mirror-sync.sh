@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Copies each pinned image, the whole multi-arch index, by tag, from its upstream
-# registry into the ECR mirror, and records the digest it copied.
+# Copies each pinned image by tag, from its upstream registry into the ECR mirror, as it
+# is upstream: a multi-arch index stays that index, a single-platform image stays that
+# manifest (--prefer-index=false: imagetools would otherwise wrap it in a new index, with a
+# digest of its own). It records the digest, and checks that it is the upstream one.
 #
 #   MIRROR_IMAGES     newline- or space-separated references: library/node:20 (Docker Hub),
 #                     public.ecr.aws/docker/library/python:3.12-slim, ghcr.io/org/tool:1.2
@@ -35,8 +37,15 @@ for image in ${MIRROR_IMAGES:-}; do
     path="$image"
   fi
   destination="${MIRROR_TARGET}/${path}"
-  if docker buildx imagetools create --tag "$destination" "$source"; then
+  if upstream=$(docker buildx imagetools inspect "$source" --format '{{json .Manifest.Digest}}' | tr -d '"') &&
+    docker buildx imagetools create --prefer-index=false --tag "$destination" "$source"; then
     digest=$(docker buildx imagetools inspect "$destination" --format '{{json .Manifest.Digest}}' | tr -d '"')
+    if [ "$digest" != "$upstream" ]; then
+      printf '%s\t%s\t%s\t%s\tDIGEST MISMATCH\n' "$image" "$source" "$destination" "$digest" >>"$report"
+      echo "ERROR: ${destination} is ${digest}, upstream ${source} is ${upstream}" >&2
+      failed=$((failed + 1))
+      continue
+    fi
     printf '%s\t%s\t%s\t%s\tcopied\n' "$image" "$source" "$destination" "$digest" >>"$report"
     echo "copied ${source} -> ${destination} (${digest})"
     copied=$((copied + 1))

@@ -1,7 +1,8 @@
 /**
  * Reusing the constructs from another project, across accounts:
- * - shared-services (333333333333) hosts the ECR mirror, shares it with the two workload accounts,
- *   and keeps two images pinned and synced daily;
+ * - shared-services (333333333333) hosts the ECR mirror, shares it with the two workload accounts
+ *   (repository policies, and the registry's one permissions policy), and keeps two images pinned
+ *   and synced daily;
  * - workload-a and workload-b (111111111111, 222222222222) build Docker images against it:
  *   their CodeBuild projects get REGISTRY_MIRROR and may pull through the mirror's prefixes only.
  */
@@ -16,6 +17,7 @@ import {
   ImageRepository,
   MirrorLocation,
   MirrorSync,
+  RegistryPolicy,
 } from "dockerhub-pull-escape";
 
 const REGION = "eu-west-1";
@@ -34,9 +36,9 @@ class SharedServices extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     awsIn(this, SHARED);
-    const token = new TerraformVariable(this, "dockerhub_token", { type: "string", sensitive: true, nullable: true });
+    // Ephemeral: never in plans or state; empty when not given (the secret then holds a placeholder).
+    const token = new TerraformVariable(this, "dockerhub_token", { type: "string", sensitive: true, nullable: false, default: "" });
     token.addOverride("ephemeral", true);
-    token.addOverride("default", null);
 
     const secret = new DockerHubSecret(this, "dockerhub", {
       secretName: "ecr-pullthroughcache/shared-docker-hub",
@@ -49,6 +51,8 @@ class SharedServices extends TerraformStack {
       pinnedRepositories: ["library/node", "library/python"],
       sharing: { accountIds: Object.values(WORKLOADS) },
     });
+    // The registry has one permissions policy: the mirror's import statements go in it (with any of the account's own).
+    new RegistryPolicy(this, "registry-policy", { statements: mirror.registryPolicyStatements() });
     new MirrorSync(this, "sync", {
       projectName: "shared-mirror-sync",
       mirror,
