@@ -80,3 +80,18 @@ describeWithTerraform("the options, each planned by the real provider", () => {
     expect(repository).toMatchObject({ force_delete: true, image_tag_mutability: "MUTABLE" });
   });
 });
+
+describeWithTerraform("an offline plan of an environment that adopts what exists (import blocks read AWS)", () => {
+  test("plans: the offline copy leaves the imports out, so adopted resources show as created", async () => {
+    const environment = environmentFrom(
+      merge(readShipped("shared"), { registry: { scanning: { manage: true, scanType: "BASIC" } }, mirror: { adoptExisting: true } }),
+      "shared",
+    );
+    const json = synthStackJson(environment);
+    expect((json.import as unknown[]).length).toBeGreaterThan(1);
+    const { plan } = await startPlan("imports", json);
+    expect(plan.errored).toBe(false);
+    const scanning = (plan.resource_changes ?? []).find((change) => change.type === "aws_ecr_registry_scanning_configuration");
+    expect(scanning?.change.actions).toEqual(["create"]);
+  }, PLAN_TIMEOUT);
+});

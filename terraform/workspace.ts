@@ -22,6 +22,12 @@ export interface WorkspaceOptions {
    * @default false
    */
   readonly online?: boolean;
+  /**
+   * The configuration names a backend of its own (an emulator's S3): the
+   * directory gets its own init, not the shared data directory. Implied by `online`.
+   * @default false
+   */
+  readonly ownBackend?: boolean;
   /** More environment for every command (an emulator's credentials and endpoint). @default - none */
   readonly env?: NodeJS.ProcessEnv;
   /**
@@ -105,6 +111,20 @@ export class Workspace {
     return { output: result.stdout + result.stderr, exitCode: result.exitCode };
   }
 
+  /**
+   * Moves the state to the backend the configuration now names (what
+   * `cdktf deploy --migrate-state` does after a backend change): init with
+   * `-migrate-state -force-copy`. The workspace must have its own backend.
+   */
+  async migrateState(): Promise<string> {
+    if (!this.options.ownBackend && !this.options.online) throw new Error("migrateState: the workspace shares the local data directory; create it with ownBackend");
+    const result = await withInitLock(() =>
+      runTerraform(this.terraform, ["init", "-migrate-state", "-force-copy", "-input=false", "-no-color"], { cwd: this.dir, env: this.env }),
+    );
+    this.initialized = true;
+    return result.stdout + result.stderr;
+  }
+
   /** `terraform validate`. */
   async validate(): Promise<string> {
     return (await this.run(["validate", "-no-color"])).output;
@@ -147,8 +167,8 @@ export class Workspace {
 
   private async init(): Promise<void> {
     if (this.initialized) return;
-    if (this.options.online) {
-      // The real backend: this directory's own init.
+    if (this.options.online || this.options.ownBackend) {
+      // A backend of its own: this directory's own init.
       await withInitLock(() => runTerraform(this.terraform, ["init", "-input=false", "-no-color"], { cwd: this.dir, env: this.env }));
     } else {
       // Local copies all have the same provider and backend: one shared, initialized data directory.
@@ -173,6 +193,8 @@ export interface PlanOptions {
   readonly variables?: Record<string, string>;
   /** Resources to put in the state before planning, as if a deploy had created them. */
   readonly existing?: readonly ExistingResource[];
+  /** A state file a deploy recorded, to plan against (offline: copied into the working directory, not refreshed). */
+  readonly stateFile?: string;
   /** Plan a destroy (`terraform plan -destroy`). @default false */
   readonly destroy?: boolean;
   /**
@@ -202,6 +224,7 @@ export async function planStack(terraform: Terraform, name: string, stackJson: R
   try {
     workspace.write(options.online ? stackJson : offlineCopy(stackJson));
     if (options.existing) workspace.writeState(options.existing);
+    if (options.stateFile) fs.copyFileSync(options.stateFile, path.join(workspace.dir, "terraform.tfstate"));
     const validated = options.validate ? await workspace.validate() : "";
     const { plan, output } = await workspace.plan({ variables: options.variables, destroy: options.destroy, refresh: options.online === true });
     return { dir: workspace.dir, plan: plan!, output: validated + output };
