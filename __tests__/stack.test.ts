@@ -47,7 +47,8 @@ test("HCP Terraform state: a workspace per environment", () => {
 });
 
 test("the provider assumes the environment's deploy role when one is set", () => {
-  const environment = environmentFrom(merge(readShipped("prod"), { deploy: { assumeRoleArn: "arn:aws:iam::222222222222:role/deployer" } }), "prod");
+  const { deploy: _ciRoles, ...byHand } = readShipped("prod");
+  const environment = environmentFrom(merge(byHand, { deploy: { assumeRoleArn: "arn:aws:iam::222222222222:role/deployer" } }), "prod");
   expect(synthStack(environment)).toHaveProviderWithProperties(AwsProvider, {
     assume_role: [{ role_arn: "arn:aws:iam::222222222222:role/deployer", session_name: "cdktf-prod" }],
   });

@@ -27,6 +27,8 @@ export interface Environment {
     | (Extract<EnvironmentFile["state"], { backend: "s3" }> & { readonly key: string; readonly region: string })
     | (Extract<EnvironmentFile["state"], { backend: "cloud" }> & { readonly workspace: string });
   readonly deploy: EnvironmentFile["deploy"];
+  /** The account bootstrap (stack `<name>-bootstrap`): present when the environment names a CI role or keeps state in a bucket the bootstrap creates. */
+  readonly bootstrap?: Bootstrap;
   /** The registry's singletons: its scanning configuration and its permissions policy. */
   readonly registry: EnvironmentFile["registry"];
   readonly estimates: EnvironmentFile["estimates"];
@@ -61,4 +63,39 @@ export interface Environment {
 /** Whether the environment uses `strategy` (alone or combined). */
 export function uses(environment: Environment, strategy: Strategy): boolean {
   return environment.strategies.includes(strategy);
+}
+
+/** An IAM role the bootstrap creates, named by the ARN the config gives. */
+export interface BootstrapRole {
+  readonly arn: string;
+  readonly name: string;
+  /** The role's path ("/" unless the ARN has one). */
+  readonly path: string;
+}
+
+/** What `<environment>-bootstrap` creates, with every name derived. */
+export interface Bootstrap {
+  /** The stack's name: `<environment>-bootstrap`. */
+  readonly stackName: string;
+  /** "<owner>/<repository>", whose workflows may assume the CI roles. */
+  readonly githubRepository?: string;
+  readonly githubOidcProvider: "create" | "existing";
+  /** The environment's state bucket, when the bootstrap creates it. */
+  readonly stateBucket?: {
+    readonly name: string;
+    readonly versionRetentionDays: number;
+    readonly kmsKeyId?: string;
+  };
+  /** The environment's state object: what the CI roles may read (and the deploy role write). */
+  readonly environmentState?: { readonly bucket: string; readonly key: string; readonly region: string; readonly kmsKeyId?: string };
+  /** The object key the bootstrap's own state has (or will have) in the environment's bucket: `<project>/<environment>-bootstrap/terraform.tfstate`. */
+  readonly stateKey: string;
+  /** The bootstrap stack's own state: local first, then in the bucket it made. */
+  readonly state: { readonly backend: "local"; readonly path: string } | { readonly backend: "s3"; readonly bucket: string; readonly key: string; readonly region: string; readonly kmsKeyId?: string };
+  /** The read-only role pull requests plan with. */
+  readonly planRole?: BootstrapRole;
+  /** The role merges deploy with. */
+  readonly deployRole?: BootstrapRole;
+  /** The permissions boundary every role the deploy role creates must carry: `<project>-<environment>-boundary`. */
+  readonly permissionsBoundary?: { readonly name: string; readonly arn: string };
 }

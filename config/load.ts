@@ -12,7 +12,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { defaultAvailabilityZones, PARTITION_FACTS, partitionOf } from "../constructs/aws-environment";
 import { repositoryPathOf } from "../constructs/ecr-mirror";
-import { Environment, uses } from "./environment";
+import { Bootstrap, BootstrapRole, Environment, uses } from "./environment";
 import { ConfigError, formatWarnings, Problem } from "./problems";
 import { findSecrets } from "./secrets";
 import {
@@ -35,6 +35,9 @@ export interface LoadOptions {
    */
   readonly onWarnings?: (warnings: readonly Problem[]) => void;
 }
+
+/** The bootstrap of environment <name> is the stack <name>-bootstrap. */
+export const BOOTSTRAP_SUFFIX = "-bootstrap";
 
 /** Environment names become stack and resource names. */
 const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/;
@@ -111,6 +114,9 @@ export function validateEnvironment(raw: unknown, context: ValidationContext): V
   const report: Reporter = (keys, message, received) =>
     problems.push({ file, path: formatPath(keys), message, ...(received ? { received: received.value } : {}) });
 
+  if (name.endsWith(BOOTSTRAP_SUFFIX)) {
+    report([], `the environment "${name}" would share its stack name with the bootstrap of "${name.slice(0, -BOOTSTRAP_SUFFIX.length)}": rename the file`);
+  }
   if (!ENVIRONMENT_NAME.test(name)) {
     report([], `the file name must be <environment>.json, where the environment is 1 to 16 lower-case letters, digits ` +
       `and hyphens starting with a letter (it names the stack and resources); got "${name}"`);
@@ -167,6 +173,7 @@ function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, proje
     }
   }
   if (region) checkPartition(region, strategies, build, mirror, report);
+  if (config.deploy) checkDeploy(config, report);
   if (config.registry) checkRegistry(config.registry, strategies, build, mirror, report);
 
   // IAM role names are the tightest limit: <projectName>-build, at most 64 characters.
@@ -204,6 +211,52 @@ function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, proje
     });
   }
   return buildspec;
+}
+
+/**
+ * CI roles live in the environment's account (the bootstrap creates them),
+ * trust one repository, differ from each other, and never run on local
+ * state: every CI run starts on a fresh machine.
+ */
+function checkDeploy(config: Partial<EnvironmentFile>, report: Reporter): void {
+  const { deploy, account, region, state, bootstrap } = config;
+  if (!deploy) return;
+  const roles = (["ciPlanRoleArn", "ciDeployRoleArn"] as const).filter((key) => deploy[key] !== undefined);
+  for (const key of roles) {
+    const arn = deploy[key]!;
+    const [, partition, , , roleAccount] = arn.split(":");
+    if (account && roleAccount !== account) {
+      report(["deploy", key], `must be in the environment's account ${account}: the bootstrap stack creates it there`, { value: arn });
+    } else if (region && partition !== partitionOf(region)) {
+      report(["deploy", key], `must be in the ${partitionOf(region)} partition, the region's (arn:${partitionOf(region)}:iam::...)`, { value: arn });
+    }
+    if (state?.backend === "local") {
+      report(
+        ["deploy", key],
+        "needs remote state: CI starts every run on a fresh machine, so with the local backend each deploy would start from nothing " +
+          "(a second NAT gateway and Elastic IP, every named resource refused as existing) and each plan would show everything as new. " +
+          `Fix: "state": { "backend": "s3", "bucket": "${config.project ?? "docker-builds"}-tfstate-${account ?? "<account>"}" } ` +
+          "(the bootstrap stack creates the bucket), then move the state there with cdktf deploy --migrate-state",
+        { value: arn },
+      );
+    }
+  }
+  if (roles.length > 0 && !deploy.githubRepository) {
+    report(["deploy", "githubRepository"], `missing (required with ${roles.map((key) => `deploy.${key}`).join(" and ")}): "<owner>/<repository>", the only repository whose workflows may assume the CI roles`);
+  }
+  if (deploy.ciPlanRoleArn && deploy.ciPlanRoleArn === deploy.ciDeployRoleArn) {
+    report(["deploy", "ciPlanRoleArn"], "must differ from ciDeployRoleArn: a plan runs a pull request's code, and must never hold the rights to deploy", { value: deploy.ciPlanRoleArn });
+  }
+  if (roles.length > 0 && deploy.assumeRoleArn) {
+    report(["deploy", "assumeRoleArn"], "cannot be combined with the CI roles: they are in the environment's account already, and the provider would act as this role instead of them", { value: deploy.assumeRoleArn });
+  }
+  if (!bootstrap || !state) return;
+  if (bootstrap.state === "s3" && state.backend !== "s3") {
+    report(["bootstrap", "state"], `"s3" keeps the bootstrap's state in the environment's state bucket, and this environment has none (state.backend is "${state.backend}")`, { value: "s3" });
+  }
+  if (state.backend === "s3" && bootstrap.stateBucket === "create" && region && state.region && state.region !== region) {
+    report(["state", "region"], `the bootstrap creates the state bucket in ${region}, the environment's region: leave state.region out, or make the bucket yourself and set bootstrap.stateBucket to "existing"`, { value: state.region });
+  }
 }
 
 /** A managed scanning configuration says what it scans with, and scans something; continuous scanning is Inspector's. */
@@ -353,6 +406,18 @@ function warningsFor(raw: Record<string, unknown>, environment: Environment): Pr
   if (set(scanning) && !environment.registry.scanning.manage) {
     for (const key of Object.keys(scanning).filter((k) => k !== "manage")) warn(["registry", "scanning", key], "has no effect: manage is false");
   }
+  const bootstrap = raw.bootstrap;
+  if (set(bootstrap)) {
+    for (const key of Object.keys(bootstrap)) {
+      if (!environment.bootstrap) {
+        warn(["bootstrap", key], "has no effect: this environment has no bootstrap stack (it names no CI role and keeps no state in a bucket the bootstrap creates)");
+      } else if (key === "stateVersionRetentionDays" && !environment.bootstrap.stateBucket) {
+        warn(["bootstrap", key], "has no effect: the bootstrap does not create the state bucket");
+      } else if (key === "githubOidcProvider" && !environment.bootstrap.planRole && !environment.bootstrap.deployRole) {
+        warn(["bootstrap", key], "has no effect: the environment names no CI role");
+      }
+    }
+  }
   const source = environment.build.source;
   if (source.type === "CODEPIPELINE" && !source.artifactBucket) {
     warn(
@@ -406,6 +471,8 @@ function resolveEnvironment(name: string, file: string, config: EnvironmentFile,
   const base = `${config.project}-${name}`;
   const { buildspecFile: _file, ...build } = config.build;
   const { network, mirror } = config;
+  const state = resolveState(config, name, projectRoot);
+  const bootstrap = resolveBootstrap(config, name, projectRoot, state);
   return {
     name,
     file,
@@ -414,8 +481,9 @@ function resolveEnvironment(name: string, file: string, config: EnvironmentFile,
     strategies: normalizeStrategies(config.strategy),
     project: config.project,
     tags: { environment: name, project: config.project, "managed-by": "cdktf", ...config.tags },
-    state: resolveState(config, name, projectRoot),
+    state,
     deploy: config.deploy,
+    ...(bootstrap ? { bootstrap } : {}),
     registry: config.registry,
     estimates: config.estimates,
     policy: config.policy,
@@ -453,6 +521,45 @@ function resolveState(config: EnvironmentFile, name: string, projectRoot: string
     case "cloud":
       return { ...state, workspace: state.workspace ?? `${config.project}-${name}` };
   }
+}
+
+/**
+ * The bootstrap stack, when the environment needs one: CI roles to create,
+ * or a state bucket to create. Its own state starts local and moves into
+ * the environment's bucket (`bootstrap.state: "s3"`), under its own key.
+ */
+function resolveBootstrap(config: EnvironmentFile, name: string, projectRoot: string, state: Environment["state"]): Bootstrap | undefined {
+  const { ciPlanRoleArn, ciDeployRoleArn, githubRepository } = config.deploy;
+  const createsBucket = state.backend === "s3" && config.bootstrap.stateBucket === "create";
+  if (!ciPlanRoleArn && !ciDeployRoleArn && !createsBucket) return undefined;
+  const stackName = `${name}${BOOTSTRAP_SUFFIX}`;
+  const environmentState = state.backend === "s3" ? { bucket: state.bucket, key: state.key, region: state.region, kmsKeyId: state.kmsKeyId } : undefined;
+  const partition = partitionOf(config.region);
+  const stateKey = `${config.project}/${stackName}/terraform.tfstate`;
+  return {
+    stackName,
+    stateKey,
+    githubRepository,
+    githubOidcProvider: config.bootstrap.githubOidcProvider,
+    stateBucket: createsBucket ? { name: state.bucket, versionRetentionDays: config.bootstrap.stateVersionRetentionDays, kmsKeyId: state.kmsKeyId } : undefined,
+    environmentState,
+    state:
+      config.bootstrap.state === "s3" && environmentState
+        ? { backend: "s3", bucket: environmentState.bucket, key: stateKey, region: environmentState.region, kmsKeyId: environmentState.kmsKeyId }
+        : { backend: "local", path: path.resolve(projectRoot, `terraform.${stackName}.tfstate`) },
+    planRole: ciPlanRoleArn ? roleOf(ciPlanRoleArn) : undefined,
+    deployRole: ciDeployRoleArn ? roleOf(ciDeployRoleArn) : undefined,
+    permissionsBoundary: ciDeployRoleArn
+      ? { name: `${config.project}-${name}-boundary`, arn: `arn:${partition}:iam::${config.account}:policy/${config.project}-${name}-boundary` }
+      : undefined,
+  };
+}
+
+/** A role's name and path, from its ARN (arn:aws:iam::<account>:role/<path/><name>). */
+function roleOf(arn: string): BootstrapRole {
+  const resource = arn.slice(arn.indexOf(":role/") + ":role/".length);
+  const slash = resource.lastIndexOf("/");
+  return { arn, name: resource.slice(slash + 1), path: slash < 0 ? "/" : `/${resource.slice(0, slash + 1)}` };
 }
 
 /** One strategy or a list of them, as a list in the order of STRATEGIES (the schema refused duplicates). */

@@ -591,8 +591,46 @@ const deploy = z
     ciDeployRoleArn: roleArn
       .optional()
       .describe("The role GitHub Actions assumes through OIDC to deploy this environment on merge. Default: none (not deployed by CI)."),
+    githubRepository: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, { error: 'expected a GitHub repository as "<owner>/<repository>"' })
+      .optional()
+      .describe(
+        'The GitHub repository whose workflows may assume the CI roles, as "<owner>/<repository>" (required with a CI role): ' +
+          "pull requests get the plan role, the GitHub environment named after this environment gets the deploy role. Default: none.",
+      ),
   })
   .prefault({});
+
+const bootstrap = z
+  .strictObject({
+    stateBucket: oneOf(["create", "existing"])
+      .default("create")
+      .describe(
+        'With the "s3" state backend: "create" makes state.bucket in the bootstrap stack (versioned, encrypted, TLS only, public access blocked, ' +
+          'never destroyed); "existing" uses a bucket you made. Default: "create".',
+      ),
+    stateVersionRetentionDays: integer(1, 3650)
+      .default(90)
+      .describe("Days a replaced state file version is kept in the bucket it creates (a bad deploy can be rolled back within them). Default: 90."),
+    githubOidcProvider: oneOf(["create", "existing"])
+      .default("create")
+      .describe(
+        '"create" makes GitHub\'s OIDC identity provider (token.actions.githubusercontent.com) in the account; "existing" uses the one the account ' +
+          "has (IAM allows one per URL: pick it when another stack made it). Default: \"create\".",
+      ),
+    state: oneOf(["local", "s3"])
+      .default("local")
+      .describe(
+        'Where the bootstrap stack keeps its own state: "local" (terraform.<environment>-bootstrap.tfstate, for the first deploy, before the bucket exists), ' +
+          'then "s3" (the bucket it made; deploy it once with --migrate-state). Default: "local".',
+      ),
+  })
+  .prefault({})
+  .describe(
+    "The account bootstrap, the stack <environment>-bootstrap: the state bucket, GitHub's OIDC provider, the CI plan and deploy roles and the " +
+      "deploy role's permissions boundary. It exists when the environment names a CI role or keeps its state in a bucket it creates.",
+  );
 
 const policy = z
   .strictObject({
@@ -622,9 +660,20 @@ const estimates = z
       .default(100)
       .describe("GB a month through the NAT gateways, for the cost estimate. Default: 100."),
     mirrorStorageGb: z.number().min(0).default(20).describe("GB the mirror stores, for the cost estimate. Default: 20."),
+    dockerHubLimits: z
+      .strictObject({
+        anonymousPer6h: integer(1, 1_000_000)
+          .default(100)
+          .describe("Anonymous pulls per 6 hours, per IPv4 address (or IPv6 /64). Default: 100 (docs.docker.com/docker-hub/usage/pulls/, November 2026)."),
+        personalPer6h: integer(1, 1_000_000)
+          .default(200)
+          .describe("Pulls per 6 hours of a free Personal account, wherever it pulls from. Default: 200 (docs.docker.com/docker-hub/usage/pulls/, November 2026)."),
+      })
+      .prefault({})
+      .describe("Docker Hub's pull limits, as Docker documents them: change them here when Docker does."),
     dockerHubPlan: oneOf(["personal", "pro", "team", "business"])
       .default("personal")
-      .describe('The Docker Hub plan of the account builds log in with: "personal" (free, 200 pulls / 6 h) or a paid plan (no limit). Default: "personal".'),
+      .describe('The Docker Hub plan of the account builds log in with: "personal" (free, limited to dockerHubLimits.personalPer6h) or a paid plan (no limit). Default: "personal".'),
   })
   .prefault({})
   .describe("Inputs of the plan review's estimates (cost, Docker Hub pull budget).");
@@ -673,6 +722,7 @@ export const EnvironmentFileSchema = z
     mirror: mirror.describe("The ECR registry that mirrors public images (strategy mirror)."),
     registry: registry.describe("The account's private registry settings that are one per registry: scanning and the permissions policy."),
     deploy: deploy.describe("Roles for deploying this environment, by hand and from CI."),
+    bootstrap,
     policy,
     estimates,
   })

@@ -1,7 +1,7 @@
 import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
-import { IGrantable } from "./iam";
+import { IGrantable, PolicyStatement } from "./iam";
 import { terraformLiteral } from "./terraform-literal";
 import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TOKEN_PLACEHOLDER, TokenStoreMode, tokenStoreScript } from "./token-command";
 
@@ -144,6 +144,29 @@ export class DockerHubCredentials extends Construct {
       `elif [[ "$out" == *ParameterAlreadyExists* ]]; then echo "SSM parameter ${token} already holds a token: left as it is." >&2`,
       `else echo "$out" >&2; exit 1; fi`,
     ].join("\n");
+  }
+
+  /**
+   * What whoever deploys this construct needs beyond its resources: the
+   * store's provisioner writes both parameters (and, with a customer key,
+   * encrypts through SSM). Never a read of a value.
+   */
+  deployerStatements(): PolicyStatement[] {
+    const { region, urlSuffix } = AwsEnvironments.of(this);
+    const parameters = [this.usernameParameterArn, this.tokenParameterArn];
+    return [
+      { sid: "StoreDockerHubCredentials", actions: ["ssm:PutParameter", "ssm:LabelParameterVersion"], resources: parameters },
+      ...(this.kmsKeyArn
+        ? [
+            {
+              sid: "EncryptDockerHubCredentials",
+              actions: ["kms:Encrypt", "kms:GenerateDataKey"],
+              resources: [this.kmsKeyArn],
+              conditions: { StringEquals: { "kms:ViaService": `ssm.${region}.${urlSuffix}` } },
+            },
+          ]
+        : []),
+    ];
   }
 
   /** The one command that stores or rotates the token (see `dockerHubTokenCommand`). */

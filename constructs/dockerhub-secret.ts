@@ -3,7 +3,7 @@ import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { DockerHubCredentials } from "./dockerhub-credentials";
-import { IGrantable } from "./iam";
+import { IGrantable, PolicyStatement } from "./iam";
 import { markStateful } from "../policies/policy-checks";
 import { terraformLiteral } from "./terraform-literal";
 import { adopt } from "./terraform-blocks";
@@ -101,6 +101,11 @@ export class DockerHubSecret extends Construct {
       ],
     });
     if (props.logicalIds) this.store.overrideLogicalId(props.logicalIds.store);
+  }
+
+  /** What whoever deploys this construct needs beyond the secret: the store's provisioner counts versions and writes the first value. */
+  deployerStatements(): PolicyStatement[] {
+    return [{ sid: "StoreMirrorCredentials", actions: ["secretsmanager:ListSecretVersionIds", "secretsmanager:PutSecretValue"], resources: [this.secretArnPattern] }];
   }
 
   /**

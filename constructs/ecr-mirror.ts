@@ -8,7 +8,7 @@ import { Construct } from "constructs";
 import { markStateful } from "../policies/policy-checks";
 import { AwsEnvironments, formatArn } from "./aws-environment";
 import { DockerHubSecret } from "./dockerhub-secret";
-import { IGrantable } from "./iam";
+import { IGrantable, PolicyStatement } from "./iam";
 import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, grantEcrLogin, lifecyclePolicy } from "./image-repository";
 import { RegistryPolicyStatement } from "./registry-policy";
 import { ServiceRole } from "./service-role";
@@ -139,11 +139,13 @@ export class EcrMirror extends Construct {
   private readonly name: string;
   private readonly pinnedPaths: readonly string[];
   private readonly sharing?: MirrorSharing;
+  private readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: EcrMirrorProps) {
     super(scope, id);
     const { accountId, region } = AwsEnvironments.of(this);
     this.name = props.name;
+    this.kmsKeyArn = props.kmsKeyArn;
     this.pinnedPaths = props.pinnedRepositories ?? [];
     const dockerHubPrefix = props.dockerHubPrefix ?? EcrMirror.DEFAULT_DOCKER_HUB_PREFIX;
     const ecrPublicPrefix = props.ecrPublicPrefix ?? EcrMirror.DEFAULT_ECR_PUBLIC_PREFIX;
@@ -293,6 +295,24 @@ export class EcrMirror extends Construct {
       actions: ECR_PUSH_ACTIONS,
       resources: this.pinnedPaths.map((path) => this.pinnedRepositoryArn(path)),
     });
+  }
+
+  /**
+   * What whoever deploys the mirror needs beyond its resources: the first
+   * rule with credentials makes ECR create its pull-through service-linked
+   * role, and repositories encrypted with a customer key get a KMS grant.
+   */
+  deployerStatements(): PolicyStatement[] {
+    const { partition, accountId } = AwsEnvironments.of(this);
+    return [
+      {
+        sid: "CreatePullThroughCacheServiceRole",
+        actions: ["iam:CreateServiceLinkedRole"],
+        resources: [`arn:${partition}:iam::${accountId}:role/aws-service-role/pullthroughcache.ecr.amazonaws.com/*`],
+        conditions: { StringEquals: { "iam:AWSServiceName": "pullthroughcache.ecr.amazonaws.com" } },
+      },
+      ...(this.kmsKeyArn ? [{ sid: "EncryptMirrorRepositories", actions: ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"], resources: [this.kmsKeyArn] }] : []),
+    ];
   }
 
   /** The ARN of the pinned repository for `path` (e.g. `library/node`). */

@@ -42,3 +42,8 @@ export function policyDocument(statements: readonly PolicyStatement[]): Record<s
     })),
   };
 }
+
+/** A policy's size as IAM counts it against its limits: the JSON's characters, whitespace excluded. */
+export function policySize(document: Record<string, unknown>): number {
+  return JSON.stringify(document).replace(/\s/g, "").length;
+}

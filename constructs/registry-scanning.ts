@@ -2,6 +2,7 @@ import { EcrRegistryScanningConfiguration } from "@cdktf/provider-aws/lib/ecr-re
 import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments } from "./aws-environment";
+import { PolicyStatement } from "./iam";
 import { adopt } from "./terraform-blocks";
 import { terraformLiteral } from "./terraform-literal";
 import { credentialsPreamble } from "./token-command";
@@ -81,5 +82,23 @@ export class RegistryScanning extends Construct {
     if (props.logicalId) this.configuration.overrideLogicalId(props.logicalId);
     // The registry always has one: import it, so the first plan shows what changes, not a create over it.
     adopt(this, `${this.configuration.terraformResourceType}.${this.configuration.friendlyUniqueId}`, accountId);
+    this.scanType = props.scanType;
+  }
+
+  private readonly scanType: ScanType;
+
+  /** What whoever deploys ENHANCED scanning needs beyond ECR: it turns on Amazon Inspector, which creates its service-linked role. */
+  deployerStatements(): PolicyStatement[] {
+    if (this.scanType !== "ENHANCED") return [];
+    const { partition, accountId } = AwsEnvironments.of(this);
+    return [
+      { sid: "EnableInspectorScanning", actions: ["inspector2:Enable", "inspector2:ListAccountPermissions"], resources: ["*"] },
+      {
+        sid: "CreateInspectorServiceRole",
+        actions: ["iam:CreateServiceLinkedRole"],
+        resources: [`arn:${partition}:iam::${accountId}:role/aws-service-role/inspector2.amazonaws.com/*`],
+        conditions: { StringEquals: { "iam:AWSServiceName": "inspector2.amazonaws.com" } },
+      },
+    ];
   }
 }

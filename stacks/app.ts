@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { App, Aspects, TerraformStack } from "cdktf";
 import { Environment } from "../config/environment";
 import { PolicyError, policyErrors } from "../policies/policy-checks";
+import { BootstrapStack } from "./bootstrap-stack";
 import { DockerPullStack } from "./docker-pull-stack";
 
 /** Runs the stacks' aspects (the policy checks) now; throws a PolicyError listing every error of every stack. */
@@ -15,18 +16,22 @@ export function checkPolicies(stacks: readonly TerraformStack[]): void {
 }
 
 /**
- * One stack per environment, synthesized into `<outdir>/stacks/<name>/`,
+ * One stack per environment, synthesized into `<outdir>/stacks/<name>/`, and
+ * its account bootstrap (`<name>-bootstrap`) where it has one,
  * after the policy checks pass for all of them (else nothing is written).
  * Like `cdktf synth`, it removes the folders of stacks that no longer exist,
  * so a deleted environment file cannot leave a stale stack behind.
  */
 export function synthesizeEnvironments(app: App, environments: readonly Environment[]): void {
-  const stacks = environments.map((environment) => new DockerPullStack(app, environment.name, environment));
+  const stacks: TerraformStack[] = environments.flatMap((environment) => [
+    new DockerPullStack(app, environment.name, environment),
+    ...(environment.bootstrap ? [new BootstrapStack(app, environment.bootstrap.stackName, environment)] : []),
+  ]);
   // Policy checks first, for every stack: cdktf would write the stacks before a failing one.
   checkPolicies(stacks);
   app.synth();
   const stacksDir = path.join(app.outdir, "stacks");
-  const names = new Set(environments.map((e) => e.name));
+  const names = new Set(stacks.map((stack) => stack.node.id));
   for (const entry of fs.readdirSync(stacksDir)) {
     if (!names.has(entry)) fs.rmSync(path.join(stacksDir, entry), { recursive: true, force: true });
   }

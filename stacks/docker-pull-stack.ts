@@ -8,6 +8,7 @@ import { DockerHubSecret } from "../constructs/dockerhub-secret";
 import { EcrMirror, MirrorLocation, registryOf, repositoryPathOf } from "../constructs/ecr-mirror";
 import { EgressNetwork, InterfaceEndpoint } from "../constructs/egress-network";
 import { MirrorSync } from "../constructs/mirror-sync";
+import { PermissionsBoundary } from "../constructs/permissions-boundary";
 import { dockerHubTokenCommand } from "../constructs/token-command";
 import { ImageRepository } from "../constructs/image-repository";
 import { instanceAddress, moved } from "../constructs/terraform-blocks";
@@ -16,7 +17,7 @@ import { PolicyChecks } from "../policies/policy-checks";
 import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
 import { RegistryPolicy } from "../constructs/registry-policy";
 import { RegistryScanning } from "../constructs/registry-scanning";
-import { addressOf, LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror, RETAINED, retainRegistryScanning } from "./retained";
+import { addressOf, LEGACY, retain, retainCredentialsStore, retainElasticIps, retainImageRepository, retainMirror, RETAINED, retainRegistryScanning } from "./retained";
 
 /**
  * One environment: the provider and backend from its config, and the
@@ -41,6 +42,8 @@ export class DockerPullStack extends TerraformStack {
     configureProvider(this, environment);
     configureBackend(this, environment.state);
     requireTerraformVersion(this);
+    // The CI deploy role creates roles only under the bootstrap's boundary: every role here carries it.
+    if (environment.bootstrap?.permissionsBoundary) PermissionsBoundary.applyTo(this, environment.bootstrap.permissionsBoundary.arn);
 
     // Ephemeral: Terraform keeps it out of plans and state; it may only feed provisioners and write-only arguments.
     const dockerHubToken = new TerraformVariable(this, "dockerhub_token", {
@@ -67,6 +70,8 @@ export class DockerPullStack extends TerraformStack {
         label: `${environment.name} (SSM)`,
       });
       this.credentials.store.overrideLogicalId(RETAINED.credentialsStore.name);
+    } else {
+      retainCredentialsStore(this);
     }
 
     let buildVpc: BuildVpc | undefined;

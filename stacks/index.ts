@@ -1,4 +1,5 @@
 export * from "./app";
+export * from "./bootstrap-stack";
 export * from "./docker-pull-stack";
 export * from "./retained";
 export * from "./teardown-stack";

@@ -99,7 +99,17 @@ export function retainMirror(stack: TerraformStack, environment: Environment): v
   if (config.registry === "own" && config.removalPolicy === "destroy") return;
   const { repository, lifecyclePolicy, repositoryPolicy } = RETAINED.mirrorPinned;
   const legacy = config.registry === "own" ? config.pinnedRepositories.map(LEGACY.mirrorRepository) : [];
-  retain(stack, [RETAINED.mirrorSecret, repository, lifecyclePolicy, repositoryPolicy, ...legacy]);
+  retain(stack, [RETAINED.mirrorSecret, RETAINED.mirrorSecretStore, repository, lifecyclePolicy, repositoryPolicy, ...legacy]);
+}
+
+/**
+ * The record that stored the Docker Hub credentials in SSM, when the stack
+ * stops keeping them (another strategy, a teardown): forgotten. Destroying
+ * it would delete nothing (the parameters were never Terraform's), but a
+ * review would show a destroy where nothing goes.
+ */
+export function retainCredentialsStore(stack: TerraformStack): void {
+  retain(stack, [RETAINED.credentialsStore]);
 }
 
 /** The build's image repository, when the stack stops creating it: forgotten with its images, unless the user chose "destroy". */

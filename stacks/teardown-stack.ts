@@ -2,7 +2,7 @@ import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { Environment } from "../config/environment";
 import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
-import { LEGACY, retain, retainElasticIps, retainImageRepository, retainMirror, retainRegistryPolicy, retainRegistryScanning } from "./retained";
+import { LEGACY, retain, retainCredentialsStore, retainElasticIps, retainImageRepository, retainMirror, retainRegistryPolicy, retainRegistryScanning } from "./retained";
 
 /**
  * An environment's teardown: its provider and backend (the same state as its
@@ -25,6 +25,7 @@ export class TeardownStack extends TerraformStack {
     configureBackend(this, environment.state);
     requireTerraformVersion(this);
     retain(this, [...LEGACY.dockerHubParameters, LEGACY.mirrorSecretVersion]);
+    retainCredentialsStore(this);
     retainElasticIps(this, environment, 0);
     retainMirror(this, environment);
     retainImageRepository(this, environment);

@@ -8,7 +8,7 @@
 import AdmZip from "adm-zip";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { effectiveChanges, emulatorCopy, emulatorEnvironment, PlanJson, ProviderProcess, stateAddresses, StateJson, Workspace } from "../../terraform";
+import { Credentials, effectiveChanges, emulatorCopy, EmulatorCopyOptions, emulatorEnvironment, PlanJson, ProviderProcess, stateAddresses, StateJson, Workspace } from "../../terraform";
 import { Emulator, hasEmulator } from "./emulator";
 import { Coverage, COVERAGE_DIR, formatCoverage } from "./coverage";
 import { Excluded, withoutGaps } from "./emulator-gaps";
@@ -50,6 +50,15 @@ export async function expectRefused(deploy: Promise<unknown>, pattern: RegExp): 
   expect(error!.message.replace(/\s+/g, " ")).toMatch(pattern);
 }
 
+export interface DeploymentOptions {
+  /** Where the provider sends its calls (a fault proxy in front of the emulator). @default the emulator */
+  readonly endpoint?: string;
+  /** Who deploys: an emulator enforcing IAM knows its users' keys only. @default the emulator's credentials */
+  readonly credentials?: Credentials;
+  /** Keep the stack's S3 backend (a bucket in the emulator) instead of local state. @default false */
+  readonly s3Backend?: boolean;
+}
+
 export interface Deployed {
   /** Addresses applied (in the configuration that went to the emulator). */
   readonly applied: readonly string[];
@@ -68,10 +77,13 @@ export class Deployment {
    * `endpoint`), with a provider process of its own that every step reuses:
    * its steps run one after another, so nothing else ever shares it.
    */
-  static async start(emulator: Emulator, name: string, region: string, options: { endpoint?: string } = {}): Promise<Deployment> {
-    const env = emulatorEnvironment(options.endpoint ?? emulator.endpoint, region);
+  static async start(emulator: Emulator, name: string, region: string, options: DeploymentOptions = {}): Promise<Deployment> {
+    const endpoint = options.endpoint ?? emulator.endpoint;
+    const credentials = options.credentials ?? emulator.credentials;
+    const env = emulatorEnvironment(endpoint, region, credentials);
     const provider = await ProviderProcess.start(terraform!, env);
-    return new Deployment(emulator, region, provider, Workspace.create(terraform!, `apply-${name}`, { env, reattach: provider.reattach }));
+    const workspace = Workspace.create(terraform!, `apply-${name}`, { env, reattach: provider.reattach, ownBackend: options.s3Backend === true });
+    return new Deployment(emulator, region, provider, workspace, { credentials, s3BackendEndpoint: options.s3Backend ? endpoint : undefined });
   }
 
   private readonly printed: string[] = [];
@@ -81,12 +93,19 @@ export class Deployment {
     readonly region: string,
     private readonly provider: ProviderProcess,
     readonly workspace: Workspace,
+    private readonly copyOptions: EmulatorCopyOptions,
   ) {}
+
+  /** Writes the stack's emulator copy, without its gaps, as the configuration to run. */
+  configure(stackJson: Record<string, unknown>): Pick<Deployed, "applied" | "excluded"> {
+    const { json, excluded, applied } = withoutGaps(emulatorCopy(stackJson, this.copyOptions));
+    this.workspace.write(json);
+    return { applied, excluded };
+  }
 
   /** Points the stack at the emulator, leaves out its gaps, and applies it. Rejects when the apply fails. */
   async deploy(stackJson: Record<string, unknown>, variables: Record<string, string> = {}): Promise<Deployed> {
-    const { json, excluded, applied } = withoutGaps(emulatorCopy(stackJson));
-    this.workspace.write(json);
+    const { excluded, applied } = this.configure(stackJson);
     record(applied, excluded);
     try {
       const output = await this.workspace.apply(variables);
@@ -160,6 +179,11 @@ export class Deployment {
       if (file === "plan.bin") for (const entry of new AdmZip(full).getEntries()) carriers.set(`plan.bin:${entry.entryName}`, entry.getData().toString("latin1"));
     }
     return carriers;
+  }
+
+  /** Starts from the state another deployment recorded (a CI runner that reads the recorded state). */
+  copyStateFrom(other: Deployment): void {
+    fs.copyFileSync(path.join(other.workspace.dir, "terraform.tfstate"), path.join(this.workspace.dir, "terraform.tfstate"));
   }
 
   /** Stops its provider and removes its working directory. */

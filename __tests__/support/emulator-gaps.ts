@@ -35,6 +35,12 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     reason: "moto 5.2.1's CreateProject requires a source location for every source type; AWS requires none for CODEPIPELINE and NO_SOURCE",
   },
   {
+    type: "aws_s3_bucket_policy",
+    reason:
+      "moto 5.2.1 evaluates a bucket policy's conditioned statement as matching whatever its condition says (it sets no condition keys), " +
+      "so the state bucket's TLS-only Deny (aws:SecureTransport false) refuses every request; ci-roles.test.ts proves the policy with the IAM simulator",
+  },
+  {
     type: "aws_codebuild_webhook",
     reason: "moto 5.2.1 does not implement CreateWebhook (the provider retries until its timeout)",
   },

@@ -13,7 +13,20 @@ import {
 } from "@aws-sdk/client-ecr";
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, GetParameterHistoryCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { S3Client } from "@aws-sdk/client-s3";
+import { Credentials } from "../../terraform";
 import { Emulator, RecordedRequest } from "./emulator";
+
+/** An S3 client for the emulator: path-style, and without flexible checksums (moto checks the signature of a plain payload only). */
+export function emulatorS3(emulator: Emulator, region: string, credentials: Credentials = emulator.credentials): S3Client {
+  return new S3Client({
+    ...emulator.clientConfig(region),
+    credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+}
 
 /** SDK clients for one emulator account and region. */
 export class EmulatorReader {

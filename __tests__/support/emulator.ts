@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EMULATOR_CREDENTIALS, emulatorEnvironment, findOnPath, warnLoudly } from "../../terraform";
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import { Credentials, EMULATOR_CREDENTIALS, emulatorEnvironment, findOnPath, warnLoudly } from "../../terraform";
 
 const MOTO_SERVER = process.env.MOTO_SERVER_BINARY ?? findOnPath("moto_server");
 
@@ -40,13 +41,20 @@ export interface RecordedRequest {
 
 export interface Emulator {
   readonly accountId: string;
+  /**
+   * The keys everything is called with unless told otherwise: any keys for a
+   * plain emulator; with IAM enforced, an administrator's, made at start.
+   */
+  readonly credentials: Credentials;
+  /** Whether the emulator enforces identity policies (see `startEmulator`). */
+  readonly enforcesIam: boolean;
   /** `http://127.0.0.1:<port>`: what the provider's endpoints, the AWS CLI and the SDK point at. */
   readonly endpoint: string;
   readonly pid: number;
   /** The environment for an AWS CLI (or anything using the default credential chain) to talk to this emulator. */
   cliEnv(region: string): NodeJS.ProcessEnv;
   /** What an AWS SDK v3 client needs to talk to this emulator. */
-  clientConfig(region: string): { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  clientConfig(region: string): { region: string; endpoint: string; credentials: Credentials };
   /** Records every request until `recorded()`. */
   record(): Promise<void>;
   /** Stops recording and returns what was recorded since `record()`. */
@@ -88,13 +96,27 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Starts one emulator that answers as `accountId`; resolves once it serves requests. */
-export async function startEmulator(accountId: string): Promise<Emulator> {
+/** Requests moto serves before it enforces IAM: the three that make the administrator. */
+const ADMIN_REQUESTS = 3;
+
+/**
+ * Starts one emulator that answers as `accountId`; resolves once it serves requests.
+ * `enforceIam`: moto checks every request against the caller's identity
+ * policies (INITIAL_NO_AUTH_ACTION_COUNT) after the first three, which make
+ * an administrator (a user with an inline `*` policy) whose keys become the
+ * emulator's `credentials`. See EMULATOR_GAPS for what moto's checks cover.
+ */
+export async function startEmulator(accountId: string, options: { enforceIam?: boolean } = {}): Promise<Emulator> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const log = path.join(os.tmpdir(), `moto-${accountId}-${port}.log`);
     // Its recordings go to a file of its own, not into the working directory.
-    const env: NodeJS.ProcessEnv = { ...process.env, MOTO_ACCOUNT_ID: accountId, MOTO_RECORDER_FILEPATH: `${log}.recording` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MOTO_ACCOUNT_ID: accountId,
+      MOTO_RECORDER_FILEPATH: `${log}.recording`,
+      ...(options.enforceIam ? { INITIAL_NO_AUTH_ACTION_COUNT: String(ADMIN_REQUESTS) } : {}),
+    };
     for (const key of Object.keys(env)) if (key.startsWith("AWS_")) delete env[key];
     const child = spawn(MOTO_SERVER!, ["-H", "127.0.0.1", "-p", String(port)], {
       env,
@@ -108,7 +130,10 @@ export async function startEmulator(accountId: string): Promise<Emulator> {
     while (child.exitCode === null && Date.now() < deadline && !(await answers(`${endpoint}/moto-api/`))) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    if (child.exitCode === null && (await answers(`${endpoint}/moto-api/`))) return emulator(accountId, endpoint, child);
+    if (child.exitCode === null && (await answers(`${endpoint}/moto-api/`))) {
+      const credentials = options.enforceIam ? await createAdministrator(endpoint) : EMULATOR_CREDENTIALS;
+      return emulator(accountId, endpoint, child, credentials, options.enforceIam === true);
+    }
     killGroup(child, "SIGKILL");
     running.delete(child);
     // Another process may have taken the port between freePort() and moto's bind.
@@ -116,18 +141,34 @@ export async function startEmulator(accountId: string): Promise<Emulator> {
   }
 }
 
-function emulator(accountId: string, endpoint: string, child: ChildProcess): Emulator {
+/** The emulator's first three requests: an administrator and its access key. */
+async function createAdministrator(endpoint: string): Promise<Credentials> {
+  const iam = new IAMClient({ region: "us-east-1", endpoint, credentials: EMULATOR_CREDENTIALS });
+  await iam.send(new CreateUserCommand({ UserName: "administrator" }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: "administrator",
+      PolicyName: "administrator",
+      PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
+    }),
+  );
+  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: "administrator" }));
+  return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
+}
+
+function emulator(accountId: string, endpoint: string, child: ChildProcess, credentials: Credentials, enforcesIam: boolean): Emulator {
   const api = async (route: string, method = "POST") => {
     const response = await fetch(`${endpoint}/moto-api/${route}`, { method });
     if (!response.ok) throw new Error(`moto ${route}: HTTP ${response.status}`);
     return response.text();
   };
-  const credentials = { accessKeyId: EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: EMULATOR_CREDENTIALS.secretAccessKey };
   return {
     accountId,
+    credentials,
+    enforcesIam,
     endpoint,
     pid: child.pid!,
-    cliEnv: (region) => emulatorEnvironment(endpoint, region),
+    cliEnv: (region) => emulatorEnvironment(endpoint, region, credentials),
     clientConfig: (region) => ({ region, endpoint, credentials }),
     record: async () => {
       await api("recorder/reset-recording");

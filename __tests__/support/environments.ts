@@ -5,7 +5,7 @@ import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { AwsEnvironments } from "../../constructs";
 import { ConfigError, Environment, EnvironmentFileSchema, Problem, validateEnvironment } from "../../config";
-import { DockerPullStack } from "../../stacks";
+import { BootstrapStack, DockerPullStack } from "../../stacks";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const ENVIRONMENTS_DIR = path.join(PROJECT_ROOT, "environments");
@@ -57,6 +57,12 @@ export function synthStack(environment: Environment): string {
 /** Same, parsed. */
 export function synthStackJson(environment: Environment): Record<string, unknown> {
   return JSON.parse(synthStack(environment)) as Record<string, unknown>;
+}
+
+/** Synthesizes the environment's bootstrap stack (`<name>-bootstrap`), parsed. */
+export function synthBootstrapJson(environment: Environment): Record<string, unknown> {
+  if (!environment.bootstrap) throw new Error(`${environment.name} has no bootstrap`);
+  return JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), environment.bootstrap.stackName, environment))) as Record<string, unknown>;
 }
 
 /** The keys that pick a form of a config union (`build.source.type`, `mirror.registry`, ...). */
