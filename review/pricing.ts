@@ -1,33 +1,54 @@
 /**
- * The list prices the plan review estimates with (us-east-1, USD), from the
- * project's design notes. Estimates, not a bill: other regions differ a little,
- * and CodeBuild minutes and data transfer out are not counted.
+ * The list prices the plan review estimates with: per region, in USD, from
+ * `prices.json` (where each number comes from: PRICES.md). A price the
+ * table does not have is `null`, and the review says so rather than guess.
+ * Estimates, not a bill: CodeBuild minutes and data transfer out are not counted.
  */
-export const PRICES_USD = {
+import PRICE_LIST from "./prices.json";
+
+/** What the review prices. */
+export interface RegionPrices {
   /** NAT gateway, per hour. */
-  natGatewayHour: 0.045,
+  readonly natGatewayHour: number | null;
   /** NAT gateway, per GB processed. */
-  natGatewayGb: 0.045,
+  readonly natGatewayGb: number | null;
   /** Public IPv4 address (an Elastic IP, attached or not), per hour. */
-  publicIpv4Hour: 0.005,
+  readonly publicIpv4Hour: number | null;
   /** Interface VPC endpoint, per zone, per hour. */
-  interfaceEndpointHour: 0.01,
+  readonly interfaceEndpointHour: number | null;
   /** Secrets Manager secret, per month. */
-  secretMonth: 0.4,
+  readonly secretMonth: number | null;
   /** Customer managed KMS key, per month. */
-  kmsKeyMonth: 1,
+  readonly kmsKeyMonth: number | null;
   /** ECR storage, per GB-month (same-region pulls are free). */
-  ecrStorageGbMonth: 0.1,
-  /** SSM Parameter Store standard parameter, per month. */
-  ssmStandardParameterMonth: 0,
-} as const;
+  readonly ecrStorageGbMonth: number | null;
+}
+
+/** Where the prices come from and when they were read, for the review's notes. */
+export const PRICE_SOURCE = { retrieved: PRICE_LIST.retrieved, source: PRICE_LIST.source } as const;
+
+/** SSM Parameter Store standard parameters cost nothing in every region. */
+export const SSM_STANDARD_PARAMETER_MONTH = 0;
 
 export const HOURS_PER_MONTH = 730;
 
-/** Docker Hub's pull limits per 6 hours (DESIGN.md); undefined where there is none. */
-export const DOCKER_HUB_LIMITS_PER_6H = {
-  /** Anonymous, per source IPv4 address (or IPv6 /64). */
-  anonymousPerIp: 100,
-  /** A free Personal account, per account. */
-  personal: 200,
-} as const;
+/** The region's prices; every one null for a region the table does not know. */
+export function pricesFor(region: string): RegionPrices {
+  const prices = (PRICE_LIST.regions as Record<string, RegionPrices | undefined>)[region];
+  return (
+    prices ?? {
+      natGatewayHour: null,
+      natGatewayGb: null,
+      publicIpv4Hour: null,
+      interfaceEndpointHour: null,
+      secretMonth: null,
+      kmsKeyMonth: null,
+      ecrStorageGbMonth: null,
+    }
+  );
+}
+
+/** The regions the table has a row for. */
+export function pricedRegions(): string[] {
+  return Object.keys(PRICE_LIST.regions);
+}
