@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { loadEnvironments } from "../config";
+import { githubOidcAudience } from "../constructs/github-oidc";
 import { PROJECT_ROOT } from "./support/environments";
 
 const WORKFLOW = path.join(PROJECT_ROOT, ".github", "workflows", "infrastructure.yml");
@@ -46,7 +47,7 @@ describe("the jobs", () => {
     expect(plan.if).toBe("github.event_name == 'pull_request'");
     expect(plan.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(plan.strategy?.matrix).toEqual({ include: "${{ fromJSON(needs.test.outputs.environments) }}" });
-    expect(step(plan, "aws-actions/configure-aws-credentials")?.with).toEqual({ "role-to-assume": "${{ matrix.planRoleArn }}", "aws-region": "${{ matrix.region }}" });
+    expect(step(plan, "aws-actions/configure-aws-credentials")?.with).toEqual({ "role-to-assume": "${{ matrix.planRoleArn }}", "aws-region": "${{ matrix.region }}", audience: "${{ matrix.audience }}" });
     expect(runs(plan)).toContain("npm run review -- ${{ matrix.planRoleArn == '' && '--offline' || '' }} ${{ matrix.name }}");
     expect(step(plan, "actions/upload-artifact")?.with?.path).toBe("cdktf.out/review/");
   });
@@ -63,7 +64,7 @@ describe("the jobs", () => {
     expect(deploy.if).toMatch(/^github.event_name == 'push' && github.ref == 'refs\/heads\/main'/);
     expect(deploy.environment).toBe("${{ matrix.name }}");
     expect(deploy.strategy?.matrix).toEqual({ include: "${{ fromJSON(needs.test.outputs.deployable) }}" });
-    expect(step(deploy, "aws-actions/configure-aws-credentials")?.with?.["role-to-assume"]).toBe("${{ matrix.deployRoleArn }}");
+    expect(step(deploy, "aws-actions/configure-aws-credentials")?.with).toEqual({ "role-to-assume": "${{ matrix.deployRoleArn }}", "aws-region": "${{ matrix.region }}", audience: "${{ matrix.audience }}" });
     expect(runs(deploy)).toContain("npx cdktf deploy ${{ matrix.name }} --auto-approve");
   });
 });
@@ -75,26 +76,33 @@ describe("the matrices and the comment come from the environment files", () => {
     const outputs = Object.fromEntries(result.stdout.trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), JSON.parse(line.slice(line.indexOf("=") + 1))]));
     const environments = loadEnvironments({ projectRoot: PROJECT_ROOT });
     expect(outputs.environments).toEqual(
-      environments.map((e) => ({ name: e.name, account: e.accountId, region: e.region, planRoleArn: e.deploy.ciPlanRoleArn ?? "", deployRoleArn: e.deploy.ciDeployRoleArn ?? "" })),
+      environments.map((e) => ({ name: e.name, account: e.accountId, region: e.region, audience: "sts.amazonaws.com", planRoleArn: e.deploy.ciPlanRoleArn ?? "", deployRoleArn: e.deploy.ciDeployRoleArn ?? "" })),
     );
     expect(outputs.deployable.map((e: { name: string }) => e.name)).toEqual(environments.filter((e) => e.deploy.ciDeployRoleArn).map((e) => e.name));
     expect(outputs.deployable.length).toBeGreaterThan(0);
+  });
+
+  test("the OIDC audience the workflow asks for is the one the bootstrap's roles trust, in China too", () => {
+    expect(githubOidcAudience("eu-west-1")).toBe("sts.amazonaws.com");
+    expect(githubOidcAudience("us-gov-west-1")).toBe("sts.amazonaws.com");
+    expect(githubOidcAudience("cn-north-1")).toBe("sts.amazonaws.com.cn");
   });
 
   test("review:comment gathers the uploaded reviews and names the environments whose plan failed", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reviews-"));
     const review = (environment: string) => ({
       environment, account: "111111111111", region: "eu-west-1", strategies: ["authenticated"], mode: "offline",
+      plannedFrom: { source: "recorded", where: "terraform.dev.tfstate" },
       counts: { create: 2, update: 0, delete: 1, replace: 0, forget: 0 }, terraformSays: "Plan: 2 to add, 0 to change, 1 to destroy.",
       destroyed: ["aws_s3_bucket.old"], replaced: [], forgotten: [], changes: [{ address: "aws_s3_bucket.old", action: "delete" }],
-      cost: { monthlyUsd: 0, items: [], notes: [] },
+      cost: { monthlyUsd: 0, items: [], unpriced: [], notes: [] },
       pullBudget: { limitPer6h: 200, countedPer: "the Docker Hub account", pullsPerBuild: 10, buildsPer6h: 20, explanation: "..." },
     });
     fs.mkdirSync(path.join(dir, "review-dev"));
     fs.writeFileSync(path.join(dir, "review-dev", "summary.json"), JSON.stringify({ dev: review("dev") }));
     const result = script("review-comment", [dir, "dev", "prod"]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("| dev | 2 | 0 | 0 | **1** | $0.00 | 20 |");
+    expect(result.stdout).toContain("| dev | 2 | 0 | 0 | **1** | 0 | $0.00 | 20 | recorded (not refreshed) |");
     expect(result.stdout).toContain("## prod: **the plan failed**");
     expect(result.stdout).toContain("- **destroy `aws_s3_bucket.old`**");
   });
