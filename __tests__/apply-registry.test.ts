@@ -92,4 +92,17 @@ describeWithEmulator("the registry's singletons, deployed into the emulator", ()
     expect(configuration.scanType).toBe("ENHANCED");
     expect(configuration.rules?.[0].repositoryFilters).toHaveLength(5);
   }, APPLY_TIMEOUT);
+
+  test("BASIC deployed, then Amazon Inspector turned on outside Terraform: the next deploy leaves the registry on ENHANCED", async () => {
+    // The user moved the registry back to BASIC themselves, as the refusal above says to.
+    await ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: "BASIC", rules: [] }));
+    const basic = shared({ scanning: { manage: true, scanType: "BASIC" }, policy: { additionalStatements: [replication] } });
+    await deployment.deploy(basic);
+    expect((await scanning()).scanType).toBe("BASIC");
+    // Later, the security team enables Inspector for the account.
+    await ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: "ENHANCED", rules: (await scanning()).rules }));
+    await deployment.deploy(basic);
+    expect((await scanning()).scanType).toBe("ENHANCED");
+    expect(await deployment.pendingChanges()).toEqual([]);
+  }, APPLY_TIMEOUT);
 });

@@ -299,12 +299,17 @@ describe("what AWS does not offer, refused before anything is synthesized", () =
       "registry.scanning.additionalFilters", /nothing to scan/],
     ["a KMS key ARN in the wrong partition", { region: "us-gov-west-1", dockerHub: { kmsKeyArn: "arn:aws:kms:us-gov-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11" } },
       "dockerHub.kmsKeyArn", /must be in the aws-us-gov partition/],
-    ["a registry policy action ECR refuses", { registry: { policy: { additionalStatements: [{ Sid: "Pull", Effect: "Allow", Principal: "*", Action: "ecr:BatchGetImage", Resource: "*" }] } } },
-      "registry.policy.additionalStatements[0].Action", /ECR accepts no others in a registry policy/],
+    ["a registry policy action of another service", { registry: { policy: { additionalStatements: [{ Sid: "Read", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }] } } },
+      "registry.policy.additionalStatements[0].Action", /expected ECR actions \("ecr:\.\.\.", such as/],
   ])("%s", (_what, patch, field, message) => {
     const problems = problemsOf(merge(minimalFile(), patch));
     expect(problems.map((p) => p.path)).toContain(field);
     expect(problems.find((p) => p.path === field)?.message).toMatch(message);
+  });
+
+  test("a registry policy may hold any ECR action: the V2 registry policy scope (every registry's default) enforces them all", () => {
+    const pull = { Sid: "PullFromWorkloads", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "*" };
+    expect(problemsOf(merge(minimalFile(), { registry: { policy: { additionalStatements: [pull] } } }))).toEqual([]);
   });
 
   test("the same settings where AWS offers them are fine", () => {

@@ -86,13 +86,19 @@ describe("RegistryPolicy", () => {
     expect(standIns.bash(command, { STAND_IN_FAIL_MATCH: "get-registry-policy" }).status).not.toBe(0);
   });
 
-  test("refuses what ECR would reject when applied: actions a registry policy cannot hold, Sids twice", () => {
-    const pull = { ...replication, Sid: "Pull", Action: "ecr:BatchGetImage" };
+  test("refuses what ECR would reject when applied: actions of another service, Sids twice", () => {
+    const read = { ...replication, Sid: "Read", Action: "s3:GetObject" };
     synth((scope) =>
-      expect(() => new RegistryPolicy(scope, "p", { statements: [pull, replication, replication] })).toThrow(
-        /Sid "ReplicationFromBackup" is used twice; Pull: ECR does not accept ecr:BatchGetImage in a registry policy/,
+      expect(() => new RegistryPolicy(scope, "p", { statements: [read, replication, replication] })).toThrow(
+        /Sid "ReplicationFromBackup" is used twice; Read: a registry policy holds ECR actions only, not s3:GetObject/,
       ),
     );
+  });
+
+  test("takes any ECR action: the V2 registry policy scope, every registry's default, enforces them all", () => {
+    const pull = { ...replication, Sid: "Pull", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:Describe*"] };
+    const json = synth((scope) => new RegistryPolicy(scope, "p", { statements: [pull] }));
+    expect(JSON.parse(resourcesIn(json, "aws_ecr_registry_policy")[0].policy as string).Statement[0].Action).toEqual(pull.Action);
   });
 });
 

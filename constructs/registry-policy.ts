@@ -33,8 +33,13 @@ export interface RegistryPolicyProps {
  * (replication, other sharing) in the config, and they are kept.
  */
 export class RegistryPolicy extends Construct {
-  /** What ECR accepts in a registry policy; anything else is rejected when applied. */
-  static readonly ACTIONS = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:ReplicateImage"];
+  /**
+   * What a registry policy may hold: ECR actions (wildcards too). Under the
+   * V2 registry policy scope, every registry's default, ECR enforces them all;
+   * a registry still on V1 enforces only ecr:ReplicateImage,
+   * ecr:BatchImportUpstreamImage and ecr:CreateRepository.
+   */
+  static readonly ACTION = /^ecr:[A-Za-z*]+$/;
 
   readonly policy: EcrRegistryPolicy;
   /** The apply-time check that refuses to replace statements it does not know. */
@@ -50,8 +55,8 @@ export class RegistryPolicy extends Construct {
       ...props.statements.flatMap((statement) =>
         [statement.Action]
           .flat()
-          .filter((action) => !RegistryPolicy.ACTIONS.includes(action))
-          .map((action) => `${statement.Sid}: ECR does not accept ${action} in a registry policy (only ${RegistryPolicy.ACTIONS.join(", ")})`),
+          .filter((action) => !RegistryPolicy.ACTION.test(action))
+          .map((action) => `${statement.Sid}: a registry policy holds ECR actions only, not ${action}`),
       ),
     ];
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join("; ")}`);

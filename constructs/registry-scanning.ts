@@ -34,7 +34,9 @@ export interface RegistryScanningProps {
  * without clobbering what the account has: the existing configuration is
  * imported first (so the plan shows the change from it, not a blind
  * create), and a BASIC configuration is applied only after a check, at apply
- * time, that the registry is not on ENHANCED (Amazon Inspector) scanning.
+ * time, that the registry is not on ENHANCED (Amazon Inspector) scanning;
+ * once applied, BASIC never overwrites a scan type changed outside Terraform
+ * (`ignore_changes`), so a registry moved to ENHANCED later stays there.
  * Forget it (`removed`), never destroy it: deleting it resets the registry.
  */
 export class RegistryScanning extends Construct {
@@ -78,6 +80,9 @@ export class RegistryScanning extends Construct {
         },
       ],
       dependsOn: this.downgradeCheck ? [this.downgradeCheck] : undefined,
+      // The check runs when the configuration is created; after that, ENHANCED turned on outside
+      // Terraform (Inspector, by a security team) must survive every later deploy of BASIC too.
+      lifecycle: props.scanType === "BASIC" ? { ignoreChanges: ["scan_type"] } : undefined,
     });
     if (props.logicalId) this.configuration.overrideLogicalId(props.logicalId);
     // The registry always has one: import it, so the first plan shows what changes, not a create over it.
