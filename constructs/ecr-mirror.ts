@@ -134,6 +134,8 @@ export class EcrMirror extends Construct {
   readonly templates: EcrRepositoryCreationTemplate[];
   /** The pinned repositories: one resource, an instance per path (`for_each`). */
   readonly pinnedRepositories: EcrRepository;
+  /** The resources with an instance per pinned path: the repositories, their lifecycle policies and (shared) their policies. */
+  readonly pinnedResources: readonly { readonly type: string; readonly name: string }[];
   /** `<account>.dkr.ecr.<region>.amazonaws.com`. */
   readonly registry: string;
   private readonly name: string;
@@ -199,7 +201,9 @@ export class EcrMirror extends Construct {
         }),
     );
 
-    this.pinnedRepositories = this.pinned(props, pinnedPrefix, encryption, lifecycle, repositoryPolicy);
+    const pinned = this.pinned(props, pinnedPrefix, encryption, lifecycle, repositoryPolicy);
+    this.pinnedRepositories = pinned.repositories;
+    this.pinnedResources = pinned.resources;
 
     this.sharing = shared ? sharing : undefined;
   }
@@ -234,7 +238,7 @@ export class EcrMirror extends Construct {
     encryption: { encryptionType: string; kmsKey?: string },
     lifecycle: string,
     repositoryPolicy: string | undefined,
-  ): EcrRepository {
+  ): { repositories: EcrRepository; resources: { type: string; name: string }[] } {
     const retain = (props.removalPolicy ?? "retain") === "retain";
     const paths = [...this.pinnedPaths];
     const retired = props.retiredRepositories ?? [];
@@ -279,7 +283,7 @@ export class EcrMirror extends Construct {
     if (props.adoptExisting) {
       for (const path of paths) for (const { type, name } of policies) adopt(this, instanceAddress(type, name, path), `${pinnedPrefix}/${path}`);
     }
-    return repositories;
+    return { repositories, resources: policies };
   }
 
   /** Lets `grantee` pull through the cache (import and create on first pull) and pull the pinned images. */

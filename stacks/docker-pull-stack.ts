@@ -201,9 +201,16 @@ export class DockerPullStack extends TerraformStack {
         repositoryPolicy: RETAINED.mirrorPinned.repositoryPolicy.name,
       },
     });
-    // Pinned repositories were once a resource each: carry them to their instance of the for_each resource.
+    // Pinned repositories and their policies were once resources of their own per path: carry them to their
+    // instances of the for_each resources (a policy deleted and re-created would race its replacement), and
+    // forget those of retired paths as a whole, like the instances.
+    const legacyOf = (type: string, path: string) =>
+      [LEGACY.mirrorRepository(path), LEGACY.mirrorLifecyclePolicy(path), LEGACY.mirrorRepositoryPolicy(path)].find((legacy) => legacy.type === type)!;
     for (const path of config.pinnedRepositories) {
-      moved(this, addressOf(LEGACY.mirrorRepository(path)), instanceAddress(RETAINED.mirrorPinned.repository.type, RETAINED.mirrorPinned.repository.name, path));
+      for (const { type, name } of mirror.pinnedResources) moved(this, addressOf(legacyOf(type, path)), instanceAddress(type, name, path));
+    }
+    for (const path of config.retiredRepositories) {
+      retain(this, [LEGACY.mirrorRepository(path), LEGACY.mirrorLifecyclePolicy(path), LEGACY.mirrorRepositoryPolicy(path)]);
     }
     if (config.adoptExisting) secret.adopt();
     const sync =

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { TerraformStack } from "cdktf";
 import { Environment } from "../config/environment";
 import { EgressNetwork } from "../constructs/egress-network";
@@ -54,13 +55,33 @@ export const LEGACY = {
   mirrorSecretVersion: address("aws_secretsmanager_secret_version", "dockerhub_mirror_initial"),
   /** A pinned repository, once a resource of its own per image path. */
   mirrorRepository: (path: string): ResourceAddress => address("aws_ecr_repository", `mirror_${path.replace(/[^A-Za-z0-9]/g, "_")}`),
+  /** A pinned repository's lifecycle policy, once a resource of its own, at the id cdktf derived from its construct path. */
+  mirrorLifecyclePolicy: (path: string): ResourceAddress => address("aws_ecr_lifecycle_policy", pathId("mirror", `pinned-${pinnedId(path)}-lifecycle`)),
+  /** A pinned repository's policy (with sharing), likewise. */
+  mirrorRepositoryPolicy: (path: string): ResourceAddress => address("aws_ecr_repository_policy", pathId("mirror", `pinned-${pinnedId(path)}-policy`)),
   /** The image repository and its lifecycle policy, at the ids cdktf derived from their construct paths. */
-  imageRepository: address("aws_ecr_repository", "images_repository_F169625C"),
-  imageRepositoryLifecycle: address("aws_ecr_lifecycle_policy", "images_lifecycle_3E0390F9"),
+  imageRepository: address("aws_ecr_repository", pathId("images", "repository")),
+  imageRepositoryLifecycle: address("aws_ecr_lifecycle_policy", pathId("images", "lifecycle")),
   /** The registry's singletons, once the mirror's own resources. */
   registryScanning: address("aws_ecr_registry_scanning_configuration", "mirror_scanning_AE031D0F"),
   registryPolicy: address("aws_ecr_registry_policy", "mirror_registry-policy_445D0F03"),
 } as const;
+
+/** A pinned image path as the construct id it once was part of. */
+function pinnedId(path: string): string {
+  return path.replace(/[^A-Za-z0-9-]/g, "-");
+}
+
+/**
+ * The logical id cdktf gives a resource at this construct path under the
+ * stack: the path's parts joined by "_", then the first 8 hex digits of the
+ * MD5 of the parts joined by "/". Recorded in the state of every deploy
+ * made while the resource had no pinned id, so it is part of the contract.
+ */
+function pathId(...parts: string[]): string {
+  const hash = createHash("md5").update(parts.join("/")).digest("hex").slice(0, 8).toUpperCase();
+  return `${parts.map((part) => part.replace(/[^A-Za-z0-9_-]/g, "")).join("_")}_${hash}`;
+}
 
 export function addressOf(resource: ResourceAddress): string {
   return `${resource.type}.${resource.name}`;
@@ -98,7 +119,10 @@ export function retainMirror(stack: TerraformStack, environment: Environment): v
   const config = environment.mirror;
   if (config.registry === "own" && config.removalPolicy === "destroy") return;
   const { repository, lifecyclePolicy, repositoryPolicy } = RETAINED.mirrorPinned;
-  const legacy = config.registry === "own" ? config.pinnedRepositories.map(LEGACY.mirrorRepository) : [];
+  const legacy =
+    config.registry === "own"
+      ? config.pinnedRepositories.flatMap((path) => [LEGACY.mirrorRepository(path), LEGACY.mirrorLifecyclePolicy(path), LEGACY.mirrorRepositoryPolicy(path)])
+      : [];
   retain(stack, [RETAINED.mirrorSecret, RETAINED.mirrorSecretStore, repository, lifecyclePolicy, repositoryPolicy, ...legacy]);
 }
 
