@@ -115,6 +115,24 @@ describeWithEmulator("dev, deployed into the emulator and taken through its life
     await expectNothingLost();
   }, APPLY_TIMEOUT);
 
+  test("dockerHub.kmsKeyArn set: the deploy stops while the token is under the old key, the rotation command re-stores it with the new one, the next deploy passes", async () => {
+    const key = "arn:aws:kms:eu-west-1:111111111111:key/3f0c2a1e-5b7d-4c8e-9f60-1a2b3c4d5e6f";
+    const withKey = synthStackJson(environmentFrom({ ...readShipped("dev"), strategy: ["authenticated"], dockerHub: { ...readShipped("dev").dockerHub as object, kmsKeyArn: key } }, "dev"));
+    await expectRefused(deployment.deploy(withKey), new RegExp(`holds a token encrypted with alias/aws/ssm, not ${key} as dockerHub.kmsKeyArn says: builds could not decrypt it`));
+    expect(await read.parameter(tokenParameter)).toMatchObject({ value: ROTATED, keyId: "alias/aws/ssm" });
+
+    // The command the README points to, as the stopped deploy recorded it: it writes with the configured key.
+    const command = (await deployment.output("dockerhub_set_token_command")) as string;
+    expect(command).toContain(`--key-id ${key}`);
+    const rotated = spawnSync("bash", ["-c", command], { input: ROTATED, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...emulator.cliEnv(region) }, encoding: "utf8" });
+    expect(rotated.status).toBe(0);
+    expect(await read.parameter(tokenParameter)).toMatchObject({ value: ROTATED, keyId: key });
+
+    await deployment.deploy(withKey);
+    expect(await deployment.pendingChanges()).toEqual([]);
+    await expectNothingLost();
+  }, APPLY_TIMEOUT);
+
   test("cdktf destroy stops at the protected image repository and deletes nothing", async () => {
     const before = deployment.addresses();
     await expectRefused(deployment.destroy(), /Instance cannot be destroyed.*aws_ecr_repository\.image_repository/);

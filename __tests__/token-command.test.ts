@@ -85,7 +85,31 @@ describe("DockerHubCredentials: SSM parameters written outside what Terraform re
     const result = standIns.bash(command, { DOCKERHUB_TOKEN: TOKEN, STAND_IN_PARAMETER_EXISTS: "1" });
     expect(result.status).toBe(0);
     expect(result.stderr).toContain("SSM parameter /team/dev/dockerhub/token already holds a token: left as it is.");
-    expect(calls()).toHaveLength(3);
+    // Which key encrypts it, from its metadata: never its value.
+    expect(calls()[3]).toBe("ssm describe-parameters --region eu-west-1 --parameter-filters Key=Name,Values=/team/dev/dockerhub/token --query Parameters[0].KeyId --output text");
+    expect(calls().filter((call) => call.includes("get-parameter"))).toEqual([]);
+  });
+
+  test.each([
+    ["the key ARN", KEY],
+    ["the key id", "0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11"],
+  ])("a token stored with the configured key (reported as %s) is left as it is", (_as, reported) => {
+    const { command } = storeOf(synth((scope) => credentials(scope, { kmsKeyArn: KEY })));
+    const result = standIns.bash(command, { DOCKERHUB_TOKEN: TOKEN, STAND_IN_PARAMETER_EXISTS: "1", STAND_IN_PARAMETER_KEY: reported });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("already holds a token: left as it is.");
+  });
+
+  test("dockerHub.kmsKeyArn changed: a token still encrypted with the old key fails the deploy, saying how to store it with the new one", () => {
+    // Builds are granted kms:Decrypt on the configured key only: a token left under the old key would fail every build.
+    const { command } = storeOf(synth((scope) => credentials(scope, { kmsKeyArn: KEY })));
+    const result = standIns.bash(command, { DOCKERHUB_TOKEN: "", STAND_IN_PARAMETER_EXISTS: "1", STAND_IN_PARAMETER_KEY: "alias/aws/ssm" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      `SSM parameter /team/dev/dockerhub/token holds a token encrypted with alias/aws/ssm, not ${KEY} as dockerHub.kmsKeyArn says: builds could not decrypt it. ` +
+        "Store the token again with that key: pipe it into the dockerhub_set_token_command output (it writes with the configured key), then deploy again.",
+    );
+    expectNoLeak(result);
   });
 
   test.each([

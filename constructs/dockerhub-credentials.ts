@@ -141,7 +141,14 @@ export class DockerHubCredentials extends Construct {
       `    aws ssm label-parameter-version --region ${region} --name ${token} --labels ${PLACEHOLDER_LABEL} >/dev/null`,
       `    echo "SSM parameter ${token} holds a placeholder: store the token with the dockerhub_set_token_command output." >&2`,
       `  else echo "Stored the token in SSM parameter ${token}." >&2; fi`,
-      `elif [[ "$out" == *ParameterAlreadyExists* ]]; then echo "SSM parameter ${token} already holds a token: left as it is." >&2`,
+      `elif [[ "$out" == *ParameterAlreadyExists* ]]; then`,
+      // Builds may decrypt with the configured key only: a token left under another key would fail every build.
+      `  stored_key=$(aws ssm describe-parameters --region ${region} --parameter-filters Key=Name,Values=${token} --query Parameters[0].KeyId --output text)`,
+      `  case "$stored_key" in`,
+      `    ${this.keyIdForms.map((form) => `"${form}"`).join("|")}) echo "SSM parameter ${token} already holds a token: left as it is." >&2 ;;`,
+      `    *) echo "SSM parameter ${token} holds a token encrypted with $stored_key, not ${this.keyId} as dockerHub.kmsKeyArn says: builds could not decrypt it. ` +
+        `Store the token again with that key: pipe it into the dockerhub_set_token_command output (it writes with the configured key), then deploy again." >&2; exit 1 ;;`,
+      `  esac`,
       `else echo "$out" >&2; exit 1; fi`,
     ].join("\n");
   }
@@ -149,13 +156,16 @@ export class DockerHubCredentials extends Construct {
   /**
    * What whoever deploys this construct needs beyond its resources: the
    * store's provisioner writes both parameters (and, with a customer key,
-   * encrypts through SSM). Never a read of a value.
+   * encrypts through SSM), and reads which key encrypts a token stored
+   * earlier. Never a read of a value.
    */
   deployerStatements(): PolicyStatement[] {
     const { region, urlSuffix } = AwsEnvironments.of(this);
     const parameters = [this.usernameParameterArn, this.tokenParameterArn];
     return [
       { sid: "StoreDockerHubCredentials", actions: ["ssm:PutParameter", "ssm:LabelParameterVersion"], resources: parameters },
+      // Which key encrypts a token stored earlier (metadata, never the value): DescribeParameters has no resource-level permissions.
+      { sid: "DescribeDockerHubCredentials", actions: ["ssm:DescribeParameters"], resources: ["*"] },
       ...(this.kmsKeyArn
         ? [
             {
@@ -176,6 +186,12 @@ export class DockerHubCredentials extends Construct {
 
   private get keyId(): string {
     return this.kmsKeyArn ?? "alias/aws/ssm";
+  }
+
+  /** How DescribeParameters may report the configured key: as given, or (a key ARN) by its key id. */
+  private get keyIdForms(): string[] {
+    const keyId = /:key\/([0-9a-f-]+)$/.exec(this.keyId)?.[1];
+    return keyId ? [this.keyId, keyId] : [this.keyId];
   }
 
   private get target() {

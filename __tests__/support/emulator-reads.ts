@@ -49,12 +49,12 @@ export class EmulatorReader {
   }
 
   /** A parameter's decrypted value and version, or undefined when it does not exist. */
-  async parameter(name: string): Promise<{ value: string; version: number; type: string; labels: string[] } | undefined> {
+  async parameter(name: string): Promise<{ value: string; version: number; type: string; labels: string[]; keyId?: string } | undefined> {
     try {
       const { Parameter } = await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       const history = await this.ssm.send(new GetParameterHistoryCommand({ Name: name }));
       const current = history.Parameters?.find((p) => p.Version === Parameter?.Version);
-      return { value: Parameter!.Value!, version: Parameter!.Version!, type: Parameter!.Type!, labels: current?.Labels ?? [] };
+      return { value: Parameter!.Value!, version: Parameter!.Version!, type: Parameter!.Type!, labels: current?.Labels ?? [], keyId: current?.KeyId };
     } catch (error) {
       if (error instanceof ParameterNotFound) return undefined;
       throw error;

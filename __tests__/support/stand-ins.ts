@@ -42,6 +42,8 @@ if (command === "aws" && args[0] === "ssm" && args[1] === "put-parameter" && !ar
 if (command === "aws" && args[0] === "sts" && args[1] === "get-caller-identity") out((process.env.STAND_IN_ACCOUNT || "123456789012") + "\\n");
 if (command === "aws" && args[0] === "sts" && args[1] === "assume-role") out("ASIAASSUMED SECRETASSUMED TOKENASSUMED\\n");
 if (command === "aws" && args[0] === "secretsmanager" && args[1] === "list-secret-version-ids") out((process.env.STAND_IN_SECRET_VERSIONS || "0") + "\\n");
+// The key a stored SecureString parameter is encrypted with, as DescribeParameters reports it (never its value).
+if (command === "aws" && args[0] === "ssm" && args[1] === "describe-parameters") out((process.env.STAND_IN_PARAMETER_KEY || "alias/aws/ssm") + "\\n");
 if (command === "aws" && args[0] === "ecr" && args[1] === "get-registry-scanning-configuration") out((process.env.STAND_IN_SCAN_TYPE || "BASIC") + "\\n");
 if (command === "aws" && args[0] === "ecr" && args[1] === "get-registry-policy") {
   if (!process.env.STAND_IN_REGISTRY_POLICY || process.env.STAND_IN_REGISTRY_POLICY === "none") {
