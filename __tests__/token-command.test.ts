@@ -130,12 +130,12 @@ describe("DockerHubCredentials: SSM parameters written outside what Terraform re
     expect(result.stderr).toContain("aws: simulated failure");
   });
 
-  test("with a deploy role, the store assumes it first, as the provider does", () => {
+  test("with a deploy role, the store assumes it first, as the provider does, at the environment's regional STS (no default region needed; China's STS is regional only)", () => {
     const role = "arn:aws:iam::123456789012:role/deployer";
     const { command } = storeOf(synth((scope) => credentials(scope, { assumeRoleArn: role })));
     expect(standIns.bash(command, { DOCKERHUB_TOKEN: TOKEN }).status).toBe(0);
     expect(calls()[0]).toBe(
-      `sts assume-role --role-arn ${role} --role-session-name dockerhub-pull-escape --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text`,
+      `sts assume-role --region eu-west-1 --role-arn ${role} --role-session-name dockerhub-pull-escape --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text`,
     );
   });
 

@@ -77,7 +77,7 @@ export function credentialsPreamble(target: TokenStoreTarget, outcome = "nothing
   const lines = ["set -euo pipefail"];
   if (target.assumeRoleArn) {
     lines.push(
-      `credentials=$(aws sts assume-role --role-arn ${target.assumeRoleArn} --role-session-name dockerhub-pull-escape ` +
+      `credentials=$(aws sts assume-role --region ${target.region} --role-arn ${target.assumeRoleArn} --role-session-name dockerhub-pull-escape ` +
         `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)`,
       `read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$credentials"`,
       "export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
