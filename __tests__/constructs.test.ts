@@ -8,9 +8,10 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import {
-  AwsEnvironments,
+  AwsStack,
   DockerBuildProject,
   DockerHubCredentials,
+  EgressNetwork,
   formatArn,
   ImageRepository,
   PolicyStatement,
@@ -36,7 +37,7 @@ function policyOf(json: string): { Sid: string; Action: string | string[]; Resou
   return JSON.parse(policy.policy).Statement;
 }
 
-describe("AwsEnvironments and formatArn", () => {
+describe("AwsStack and formatArn", () => {
   test("ARNs use the partition of the region", () => {
     const app = Testing.app();
     for (const [region, expected] of [
@@ -44,17 +45,23 @@ describe("AwsEnvironments and formatArn", () => {
       ["cn-north-1", "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x"],
       ["us-gov-west-1", "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/x"],
     ]) {
-      const stack = new TerraformStack(app, region);
-      AwsEnvironments.use(stack, { accountId: "123456789012", region });
+      const stack = new AwsStack(app, region, { accountId: "123456789012", region });
       expect(formatArn(stack, { service: "ssm", resource: "parameter/x" })).toBe(expected);
     }
   });
 
-  test("a construct outside a stack with an environment gets a clear error", () => {
+  test("a construct outside an AwsStack gets a clear error", () => {
     const stack = new TerraformStack(Testing.app(), "bare");
     expect(() => new ImageRepository(stack, "repo", { repositoryName: "x" })).toThrow(
-      /no AWS environment is set\. Call AwsEnvironments.use\(stack, \{ accountId, region \}\)/,
+      "bare/repo: this construct needs an AWS account and region: create it in an AwsStack (new AwsStack(app, id, { accountId, region }), or a stack that extends it), not in bare, a plain TerraformStack.",
     );
+  });
+
+  test.each([
+    [{ accountId: "12345", region: "eu-west-1" }, 'accountId "12345": expected a 12-digit AWS account id'],
+    [{ accountId: "123456789012", region: "eu-west-9" }, 'region "eu-west-9" is not one the pinned AWS provider knows'],
+  ])("an AwsStack refuses %p", (props, message) => {
+    expect(() => new AwsStack(Testing.app(), "s", props)).toThrow(message);
   });
 });
 
@@ -265,5 +272,36 @@ describe("DockerBuildProject", () => {
     expect(json).toHaveResourceWithProperties(CodebuildProject, { environment: expect.objectContaining({ type: "ARM_CONTAINER" }) });
     expect(Object.keys(JSON.parse(json).resource.aws_iam_role)).toHaveLength(1);
     expect(json).toHaveResourceWithProperties(IamRolePolicy, {});
+  });
+});
+
+describe("constructs check their own props when created, with the checks the config runs", () => {
+  const refused = (build: (scope: Construct) => void) => () => synth(build);
+
+  test.each([
+    ["a build image from Docker Hub (CodeBuild pulls it anonymously)", { image: "node:20" }, /image "node:20": expected a CodeBuild-curated image .* a Docker Hub image here hits the very limit/],
+    ["a project name CodeBuild refuses", { projectName: "x" }, /projectName "x": expected a CodeBuild project name: letters, digits, - and _, 2 to 150 characters/],
+    ["a project name whose role IAM refuses (<name>-build over 64 characters)", { projectName: "a".repeat(60) }, /roleName "a{60}-build": expected an IAM role name: 1 to 64/],
+    ["a compute type CodeBuild does not offer", { computeType: "BUILD_GENERAL1_HUGE" }, /computeType "BUILD_GENERAL1_HUGE": expected one of BUILD_GENERAL1_SMALL/],
+    ["a log retention CloudWatch refuses", { logRetentionDays: 10 }, /logRetentionDays 10: expected one of 1, 3, 5, 7, 14/],
+    ["a timeout CodeBuild refuses", { timeoutMinutes: 3000 }, /timeoutMinutes 3000: expected 5 to 2160 minutes/],
+  ])("DockerBuildProject refuses %s", (_what, props, message) => {
+    const build = { projectName: "app", ...props } as ConstructorParameters<typeof DockerBuildProject>[2];
+    expect(refused((scope) => new DockerBuildProject(scope, "build", build))).toThrow(message);
+  });
+
+  test.each([
+    ["a public CIDR", { cidr: "8.8.0.0/16" }, /cidr "8.8.0.0\/16": must be private/],
+    ["a CIDR too small for the layout", { cidr: "10.0.0.0/26" }, /the prefix must be \/16 to \/24/],
+    ["zones of another region", { availabilityZones: ["eu-west-1a", "us-east-1b"] }, /availabilityZones \["eu-west-1a","us-east-1b"\]: "us-east-1b": not a zone of eu-west-1/],
+    ["a zone twice", { availabilityZones: ["eu-west-1a", "eu-west-1a"] }, /"eu-west-1a": listed twice/],
+  ])("EgressNetwork refuses %s", (_what, props, message) => {
+    expect(refused((scope) => new EgressNetwork(scope, "net", { availabilityZones: ["eu-west-1a", "eu-west-1b"], ...props }))).toThrow(message);
+  });
+
+  test("ServiceRole refuses a name IAM refuses", () => {
+    expect(refused((scope) => new ServiceRole(scope, "role", { roleName: "r".repeat(65), servicePrincipal: "codebuild.amazonaws.com" }))).toThrow(
+      /roleName "r{65}": expected an IAM role name: 1 to 64 letters, digits and \+=,\.@_- \(got 65 characters\)/,
+    );
   });
 });

@@ -5,11 +5,9 @@ import * as path from "node:path";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
-import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { Problem } from "../config";
 import {
-  AwsEnvironments,
   DockerBuildProject,
   DockerHubSecret,
   EcrMirror,
@@ -348,9 +346,8 @@ describe("MirrorSync", () => {
 describe("builds against a mirror", () => {
   test("another account's mirror: REGISTRY_MIRROR and pull, import and create on its prefixes only", () => {
     const location = { accountId: "333333333333", region: "us-east-1", cachePrefixes: ["docker-hub", "ecr-public"], pinnedPrefix: "mirror", dockerHubPrefix: "docker-hub" };
-    const json = Testing.synthScope((scope) => {
-      AwsEnvironments.use(scope, { accountId: "111111111111", region: "eu-west-1" });
-      new DockerBuildProject(scope, "build", { projectName: "p", mirror: location });
+    const json = synthIn("111111111111", "eu-west-1", (scope) => {
+      new DockerBuildProject(scope, "build", { projectName: "app", mirror: location });
     });
     expect(json).toHaveResourceWithProperties(CodebuildProject, {
       environment: expect.objectContaining({

@@ -9,16 +9,9 @@ import { Construct } from "constructs";
 import * as fc from "fast-check";
 import * as ipaddr from "ipaddr.js";
 import { Problem } from "../config";
-import {
-  contains,
-  defaultAvailabilityZones,
-  DockerBuildProject,
-  EgressNetwork,
-  formatCidr,
-  isPrivate,
-  overlaps,
-  parseCidr,
-} from "../constructs";
+import { contains, formatCidr, isPrivate, overlaps, parseCidr } from "../aws/cidr";
+import { defaultAvailabilityZones } from "../aws/regions";
+import { DockerBuildProject, EgressNetwork } from "../constructs";
 import { RETAINED } from "../stacks";
 import { environmentFrom, merge, minimalFile, readShipped, resourcesIn, synthIn, synthStackJson } from "./support/environments";
 import { problemsOf as problemsOfFile } from "./support/environments";
@@ -210,7 +203,7 @@ describe("EgressNetwork", () => {
   });
 
   test.each([
-    [{ availabilityZones: [] }, /1 to 6 availability zones, got 0/],
+    [{ availabilityZones: [] }, /availabilityZones \[\]: expected 1 to 6 zones, got 0/],
     [{ availabilityZones: ["eu-west-1a"], elasticIpAllocationIds: ["a", "b"] }, /2 Elastic IP allocation ids for 1 NAT gateways/],
   ])("refuses inconsistent props %#", (props, message) => {
     expect(() => synth((scope) => new EgressNetwork(scope, "net", props))).toThrow(message);
@@ -225,7 +218,7 @@ describe("CodeBuild in the VPC", () => {
   };
 
   test("vpc_config with only the given subnets, and a security group with no ingress and all egress", () => {
-    const json = synth((scope) => new DockerBuildProject(scope, "build", { projectName: "p", vpc }));
+    const json = synth((scope) => new DockerBuildProject(scope, "build", { projectName: "app", vpc }));
     expect(json).toHaveResourceWithProperties(CodebuildProject, {
       vpc_config: { vpc_id: vpc.vpcId, subnets: vpc.subnetIds, security_group_ids: [expect.stringMatching(/^\$\{aws_security_group\..*\.id\}$/)] },
     });
@@ -236,7 +229,7 @@ describe("CodeBuild in the VPC", () => {
   });
 
   test("egress restricted to configured ports", () => {
-    const json = synth((scope) => new DockerBuildProject(scope, "build", { projectName: "p", vpc: { ...vpc, egressPorts: [443, 80] } }));
+    const json = synth((scope) => new DockerBuildProject(scope, "build", { projectName: "app", vpc: { ...vpc, egressPorts: [443, 80] } }));
     expect(resources(json, "aws_vpc_security_group_egress_rule").map((r) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([
       ["tcp", 443, 443],
       ["tcp", 80, 80],
@@ -244,7 +237,7 @@ describe("CodeBuild in the VPC", () => {
   });
 
   test("the role may let CodeBuild use network interfaces only in the build subnets", () => {
-    const json = synth((scope) => new DockerBuildProject(scope, "build", { projectName: "p", vpc }));
+    const json = synth((scope) => new DockerBuildProject(scope, "build", { projectName: "app", vpc }));
     const subnetArns = vpc.subnetIds.map((id) => `arn:aws:ec2:eu-west-1:123456789012:subnet/${id}`);
     const bySid = Object.fromEntries(statements(json, "build-network-interfaces").map((s) => [s.Sid, s]));
     expect(bySid.AuthorizeCodeBuildNetworkInterfaces).toEqual({

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { loadEnvironments } from "../config";
-import { githubOidcAudience } from "../constructs/github-oidc";
+import { stsAudience } from "../aws/partitions";
 import { PROJECT_ROOT } from "./support/environments";
 
 const WORKFLOW = path.join(PROJECT_ROOT, ".github", "workflows", "infrastructure.yml");
@@ -83,9 +83,9 @@ describe("the matrices and the comment come from the environment files", () => {
   });
 
   test("the OIDC audience the workflow asks for is the one the bootstrap's roles trust, in China too", () => {
-    expect(githubOidcAudience("eu-west-1")).toBe("sts.amazonaws.com");
-    expect(githubOidcAudience("us-gov-west-1")).toBe("sts.amazonaws.com");
-    expect(githubOidcAudience("cn-north-1")).toBe("sts.amazonaws.com.cn");
+    expect(stsAudience("eu-west-1")).toBe("sts.amazonaws.com");
+    expect(stsAudience("us-gov-west-1")).toBe("sts.amazonaws.com");
+    expect(stsAudience("cn-north-1")).toBe("sts.amazonaws.com.cn");
   });
 
   test("review:comment gathers the uploaded reviews and names the environments whose plan failed", () => {

@@ -10,11 +10,13 @@ import { closest, distance } from "fastest-levenshtein";
 import { parse as parseJson, ParseError, printParseErrorCode } from "jsonc-parser";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { defaultAvailabilityZones, PARTITION_FACTS, partitionOf } from "../constructs/aws-environment";
-import { repositoryPathOf } from "../constructs/ecr-mirror";
+import { repositoryPathOf } from "../aws/images";
+import { PARTITION_FACTS, partitionOf } from "../aws/partitions";
+import { defaultAvailabilityZones } from "../aws/regions";
+import { roleNameProblem, zoneInRegionProblem } from "../aws/rules";
 import { Bootstrap, BootstrapRole, Environment, uses } from "./environment";
 import { ConfigError, formatWarnings, Problem } from "./problems";
-import { findSecrets } from "./secrets";
+import { findSecrets } from "../policies/secrets";
 import {
   EnvironmentFile,
   EnvironmentFileSchema,
@@ -178,7 +180,7 @@ function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, proje
 
   // IAM role names are the tightest limit: <projectName>-build, at most 64 characters.
   const projectName = build?.projectName ?? base;
-  if (projectName && `${projectName}-build`.length > 64) {
+  if (projectName && roleNameProblem(`${projectName}-build`)) {
     report(["build", "projectName"], "too long: the build role is named <projectName>-build, and IAM allows 64 characters", {
       value: projectName,
     });
@@ -205,7 +207,7 @@ function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, proje
   }
   if (network && region) checkNetwork(network, region, report);
   if (mirror) checkMirror(mirror, account, report);
-  if (mirror?.registry === "own" && base && `${base}-mirror-sync-scheduler`.length > 64) {
+  if (mirror?.registry === "own" && base && roleNameProblem(`${base}-mirror-sync-scheduler`)) {
     report(["project"], `too long for the mirror: its scheduler role would be ${base}-mirror-sync-scheduler, over IAM's 64 characters`, {
       value: project,
     });
@@ -321,8 +323,9 @@ function checkNetwork(network: EnvironmentFile["network"], region: string, repor
   const zones = network.availabilityZones ?? defaultAvailabilityZones(region);
   network.availabilityZones?.forEach((zone, index) => {
     const where: PathKey[] = ["network", "availabilityZones", index];
-    if (!new RegExp(`^${region}[a-z]$`).test(zone)) {
-      report(where, `not a zone of ${region}, the environment's region (expected ${region}a, ${region}b, ...)`, { value: zone });
+    const elsewhere = zoneInRegionProblem(zone, region);
+    if (elsewhere) {
+      report(where, elsewhere, { value: zone });
     } else if (zones.indexOf(zone) !== index) {
       report(where, "listed twice", { value: zone });
     }

@@ -3,7 +3,7 @@
  * reference table. `npm run schema` writes both; a test fails when the
  * committed copies drift from the zod schema.
  */
-import { RULES } from "../policies/policy-checks";
+import { RULES } from "../policies/rules";
 import { environmentJsonSchema } from "./schema";
 
 export const JSON_SCHEMA_FILE = "schema/environment.schema.json";

@@ -7,14 +7,20 @@
  * Every field but `account`, `region` and `strategy` has a default.
  */
 import { z } from "zod";
-import { KNOWN_REGIONS } from "../constructs/aws-environment";
-import { isPrivate, parseCidr } from "../constructs/cidr";
-import { DockerBuildProject } from "../constructs/docker-build-project";
-import { EcrMirror } from "../constructs/ecr-mirror";
-import { EgressNetwork } from "../constructs/egress-network";
-import { MirrorSync } from "../constructs/mirror-sync";
-import { RULES } from "../policies/policy-checks";
-import { ImageRepository } from "../constructs/image-repository";
+import { DEFAULTS } from "../aws/defaults";
+import { KNOWN_REGIONS } from "../aws/regions";
+import {
+  AVAILABILITY_ZONE,
+  BUILD_IMAGE,
+  COMPUTE_TYPES,
+  LOG_RETENTION_DAYS,
+  MAX_AVAILABILITY_ZONES,
+  Problem,
+  PROJECT_NAME,
+  Shape,
+  vpcCidrProblem,
+} from "../aws/rules";
+import { RULES } from "../policies/rules";
 
 /** The ways out of Docker Hub's anonymous pull limit; see the README. */
 export const STRATEGIES = ["authenticated", "fixed-ip", "mirror"] as const;
@@ -43,13 +49,21 @@ const kmsKeyArn = z
     error: "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); aliases do not work in IAM grants",
   });
 
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export { LOG_RETENTION_DAYS };
 
 const logRetentionDays = z.literal(LOG_RETENTION_DAYS, {
   error: `expected one of ${quoteAll(LOG_RETENTION_DAYS)} (the retention periods CloudWatch Logs accepts)`,
 });
+
+/** A string of the shape the constructs accept, with their words as the message (the pattern goes into the JSON Schema). */
+const shaped = (shape: Shape) => z.string().regex(shape.pattern, { error: shape.expected });
+
+/** A string the same check as the constructs' accepts, with its words as the message. */
+const checked = (check: (value: string) => Problem, error: string) =>
+  z.string({ error }).superRefine((value, context) => {
+    const problem = check(value);
+    if (problem) context.addIssue({ code: "custom", input: value, message: problem });
+  });
 
 const integer = (min: number, max: number) =>
   z
@@ -141,16 +155,16 @@ const imageRepository = z
       .describe("Repository name. Default: <project>-<environment>."),
     scanOnPush: z.boolean().default(true).describe("Scan each pushed image for vulnerabilities. Default: true."),
     tagMutability: oneOf(["IMMUTABLE", "MUTABLE"])
-      .default(ImageRepository.DEFAULT_TAG_MUTABILITY)
-      .describe(`Whether a tag can be pushed twice. Default: "${ImageRepository.DEFAULT_TAG_MUTABILITY}".`),
+      .default(DEFAULTS.imageRepository.tagMutability)
+      .describe(`Whether a tag can be pushed twice. Default: "${DEFAULTS.imageRepository.tagMutability}".`),
     keepLastImages: integer(1, 10000)
-      .default(ImageRepository.DEFAULT_KEEP_LAST_IMAGES)
-      .describe(`Lifecycle policy: keep this many most recent images. Default: ${ImageRepository.DEFAULT_KEEP_LAST_IMAGES}.`),
+      .default(DEFAULTS.imageRepository.keepLastImages)
+      .describe(`Lifecycle policy: keep this many most recent images. Default: ${DEFAULTS.imageRepository.keepLastImages}.`),
     untaggedExpiryDays: integer(1, 3650)
-      .default(ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS)
-      .describe(`Lifecycle policy: expire untagged images after this many days. Default: ${ImageRepository.DEFAULT_UNTAGGED_EXPIRY_DAYS}.`),
+      .default(DEFAULTS.imageRepository.untaggedExpiryDays)
+      .describe(`Lifecycle policy: expire untagged images after this many days. Default: ${DEFAULTS.imageRepository.untaggedExpiryDays}.`),
     removalPolicy: oneOf(["retain", "destroy"])
-      .default(ImageRepository.DEFAULT_REMOVAL_POLICY)
+      .default(DEFAULTS.imageRepository.removalPolicy)
       .describe(
         '"retain": the repository and the images builds pushed survive config changes and a teardown (prevent_destroy; forgotten, ' +
           'never deleted, when create turns false). "destroy": it goes with the config, images included. Default: "retain".',
@@ -160,39 +174,22 @@ const imageRepository = z
 
 const build = z
   .strictObject({
-    projectName: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,149}$/, {
-        error: "expected a CodeBuild project name: letters, digits, - and _, 2 to 150 characters",
-      })
+    projectName: shaped(PROJECT_NAME)
       .optional()
       .describe("CodeBuild project name. Default: <project>-<environment>."),
     source: source.describe('Where the build gets its source. Default: { "type": "CODEPIPELINE" }.'),
-    image: z
-      .string()
-      .regex(/^(aws\/codebuild\/|public\.ecr\.aws\/)[a-z0-9._/-]+:[A-Za-z0-9._-]+$/, {
-        error:
-          "expected a CodeBuild-curated image (aws/codebuild/...) or an ECR Public image (public.ecr.aws/...): " +
-          "CodeBuild pulls the build image itself, anonymously and without the SSM credentials, " +
-          "so a Docker Hub image here hits the very limit this project avoids",
-      })
-      .default(DockerBuildProject.DEFAULT_IMAGE)
-      .describe(`Build image. Default: "${DockerBuildProject.DEFAULT_IMAGE}" (CodeBuild-curated, never pulled from Docker Hub).`),
-    computeType: oneOf([
-      "BUILD_GENERAL1_SMALL",
-      "BUILD_GENERAL1_MEDIUM",
-      "BUILD_GENERAL1_LARGE",
-      "BUILD_GENERAL1_XLARGE",
-      "BUILD_GENERAL1_2XLARGE",
-    ])
-      .default(DockerBuildProject.DEFAULT_COMPUTE_TYPE)
-      .describe(`CodeBuild compute type. Default: "${DockerBuildProject.DEFAULT_COMPUTE_TYPE}".`),
+    image: shaped(BUILD_IMAGE)
+      .default(DEFAULTS.buildProject.image)
+      .describe(`Build image. Default: "${DEFAULTS.buildProject.image}" (CodeBuild-curated, never pulled from Docker Hub).`),
+    computeType: oneOf(COMPUTE_TYPES)
+      .default(DEFAULTS.buildProject.computeType)
+      .describe(`CodeBuild compute type. Default: "${DEFAULTS.buildProject.computeType}".`),
     timeoutMinutes: integer(5, 2160)
-      .default(DockerBuildProject.DEFAULT_TIMEOUT_MINUTES)
-      .describe(`Build timeout in minutes. Default: ${DockerBuildProject.DEFAULT_TIMEOUT_MINUTES}.`),
+      .default(DEFAULTS.buildProject.timeoutMinutes)
+      .describe(`Build timeout in minutes. Default: ${DEFAULTS.buildProject.timeoutMinutes}.`),
     logRetentionDays: logRetentionDays
-      .default(DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS)
-      .describe(`Days CloudWatch keeps build logs. Default: ${DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS}.`),
+      .default(DEFAULTS.buildProject.logRetentionDays)
+      .describe(`Days CloudWatch keeps build logs. Default: ${DEFAULTS.buildProject.logRetentionDays}.`),
     buildspecFile: z
       .string()
       .regex(/^[^/\\][^\\]*\.ya?ml$/, { error: "expected a relative path to a .yml or .yaml file" })
@@ -232,22 +229,7 @@ const dockerHub = z
   })
   .prefault({});
 
-const cidrBlock = z.string({ error: "expected a CIDR block such as 10.42.0.0/16" }).superRefine((text, context) => {
-  try {
-    const cidr = parseCidr(text);
-    if (!isPrivate(cidr)) {
-      context.addIssue({ code: "custom", input: text, message: "must be private (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)" });
-    } else if (cidr.prefix < 16 || cidr.prefix > 24) {
-      context.addIssue({
-        code: "custom",
-        input: text,
-        message: "the prefix must be /16 to /24 (AWS allows /16 at most; the subnet layout needs /24 at least)",
-      });
-    }
-  } catch (error) {
-    context.addIssue({ code: "custom", input: text, message: (error as Error).message });
-  }
-});
+const cidrBlock = checked(vpcCidrProblem, "expected a CIDR block such as 10.42.0.0/16");
 
 const egressPorts = z
   .union([z.literal("all"), z.array(integer(1, 65535)).min(1)], {
@@ -260,12 +242,12 @@ const NEW_VPC = z
   .strictObject({
     vpc: z.literal("new").default("new").describe('"new": the stack creates the VPC (the default).'),
     cidr: cidrBlock
-      .default(EgressNetwork.DEFAULT_CIDR)
-      .describe(`The VPC's private CIDR block, /16 to /24. Default: "${EgressNetwork.DEFAULT_CIDR}".`),
+      .default(DEFAULTS.network.cidr)
+      .describe(`The VPC's private CIDR block, /16 to /24. Default: "${DEFAULTS.network.cidr}".`),
     availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { error: "expected a zone name such as eu-west-1a" }))
+      .array(shaped(AVAILABILITY_ZONE))
       .min(1, { error: "expected 1 to 6 zones" })
-      .max(EgressNetwork.MAX_AVAILABILITY_ZONES, { error: "expected 1 to 6 zones" })
+      .max(MAX_AVAILABILITY_ZONES, { error: "expected 1 to 6 zones" })
       .optional()
       .describe(
         "Zones for one private and one public subnet each. Default: the region's a and b zones (a and c in " +
@@ -332,18 +314,18 @@ export const EXTRA_UPSTREAMS = ["quay.io", "ghcr.io", "registry.k8s.io", "regist
 const cachePrefixes = z
   .strictObject({
     dockerHub: repositoryPrefix
-      .default(EcrMirror.DEFAULT_DOCKER_HUB_PREFIX)
-      .describe(`Cache prefix for Docker Hub. Default: "${EcrMirror.DEFAULT_DOCKER_HUB_PREFIX}".`),
+      .default(DEFAULTS.mirror.dockerHubPrefix)
+      .describe(`Cache prefix for Docker Hub. Default: "${DEFAULTS.mirror.dockerHubPrefix}".`),
     ecrPublic: repositoryPrefix
-      .default(EcrMirror.DEFAULT_ECR_PUBLIC_PREFIX)
-      .describe(`Cache prefix for ECR Public. Default: "${EcrMirror.DEFAULT_ECR_PUBLIC_PREFIX}".`),
+      .default(DEFAULTS.mirror.ecrPublicPrefix)
+      .describe(`Cache prefix for ECR Public. Default: "${DEFAULTS.mirror.ecrPublicPrefix}".`),
   })
   .prefault({})
   .describe("Pull-through cache prefixes: image URIs are <registry>/<prefix>/<upstream path>.");
 
 const pinnedPrefix = repositoryPrefix
-  .default(EcrMirror.DEFAULT_PINNED_PREFIX)
-  .describe(`Prefix of the pinned repositories the sync job fills. Default: "${EcrMirror.DEFAULT_PINNED_PREFIX}".`);
+  .default(DEFAULTS.mirror.pinnedPrefix)
+  .describe(`Prefix of the pinned repositories the sync job fills. Default: "${DEFAULTS.mirror.pinnedPrefix}".`);
 
 /** An image reference by tag: `library/node:20`, or with a registry host first. */
 export const IMAGE_REFERENCE = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -401,8 +383,8 @@ const OWN_MIRROR = z
           .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, {
             error: "expected an EventBridge Scheduler expression such as rate(1 day) or cron(0 3 * * ? *)",
           })
-          .default(MirrorSync.DEFAULT_SCHEDULE)
-          .describe(`When the sync job runs. Default: "${MirrorSync.DEFAULT_SCHEDULE}".`),
+          .default(DEFAULTS.mirror.syncSchedule)
+          .describe(`When the sync job runs. Default: "${DEFAULTS.mirror.syncSchedule}".`),
         alarmTopicArn: z
           .string()
           .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, { error: "expected an SNS topic ARN" })
@@ -414,11 +396,11 @@ const OWN_MIRROR = z
     lifecycle: z
       .strictObject({
         untaggedExpiryDays: integer(1, 3650)
-          .default(EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS)
-          .describe(`Expire untagged images after this many days. Default: ${EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS}.`),
+          .default(DEFAULTS.mirror.untaggedExpiryDays)
+          .describe(`Expire untagged images after this many days. Default: ${DEFAULTS.mirror.untaggedExpiryDays}.`),
         keepLastImages: integer(1, 10000)
-          .default(EcrMirror.DEFAULT_KEEP_LAST_IMAGES)
-          .describe(`Keep this many most recent images per repository. Default: ${EcrMirror.DEFAULT_KEEP_LAST_IMAGES}.`),
+          .default(DEFAULTS.mirror.keepLastImages)
+          .describe(`Keep this many most recent images per repository. Default: ${DEFAULTS.mirror.keepLastImages}.`),
       })
       .prefault({})
       .describe("Lifecycle policy of every mirror repository (cached and pinned)."),

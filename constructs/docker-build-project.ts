@@ -9,7 +9,9 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironments, formatArn } from "./aws-environment";
+import { DEFAULTS } from "../aws/defaults";
+import { buildImageProblem, ComputeType, computeTypeProblem, LogRetentionDays, logRetentionProblem, named, projectNameProblem, refuse } from "../aws/rules";
+import { AwsStack, formatArn } from "./aws-stack";
 import { dockerBuildSpec, renderBuildSpec } from "./buildspec";
 import { DockerHubCredentials } from "./dockerhub-credentials";
 import { grantMirrorPull, MirrorLocation, registryOf } from "./ecr-mirror";
@@ -89,11 +91,11 @@ export interface DockerBuildProjectProps {
    */
   readonly image?: string;
   /** @default DockerBuildProject.DEFAULT_COMPUTE_TYPE ("BUILD_GENERAL1_SMALL") */
-  readonly computeType?: string;
-  /** @default DockerBuildProject.DEFAULT_TIMEOUT_MINUTES (60) */
+  readonly computeType?: ComputeType;
+  /** 5 to 2160. @default DockerBuildProject.DEFAULT_TIMEOUT_MINUTES (60) */
   readonly timeoutMinutes?: number;
-  /** @default DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS (30) */
-  readonly logRetentionDays?: number;
+  /** One of the periods CloudWatch Logs accepts. @default DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS (30) */
+  readonly logRetentionDays?: LogRetentionDays;
   /** @default - a new role named `<projectName>-build`, with only what the grants add */
   readonly role?: ServiceRole;
   /**
@@ -127,10 +129,10 @@ export interface DockerBuildProjectProps {
  * role holding only what the wired-in constructs grant it.
  */
 export class DockerBuildProject extends Construct {
-  static readonly DEFAULT_IMAGE = "aws/codebuild/standard:7.0";
-  static readonly DEFAULT_COMPUTE_TYPE = "BUILD_GENERAL1_SMALL";
-  static readonly DEFAULT_TIMEOUT_MINUTES = 60;
-  static readonly DEFAULT_LOG_RETENTION_DAYS = 30;
+  static readonly DEFAULT_IMAGE = DEFAULTS.buildProject.image;
+  static readonly DEFAULT_COMPUTE_TYPE: ComputeType = DEFAULTS.buildProject.computeType;
+  static readonly DEFAULT_TIMEOUT_MINUTES = DEFAULTS.buildProject.timeoutMinutes;
+  static readonly DEFAULT_LOG_RETENTION_DAYS: LogRetentionDays = DEFAULTS.buildProject.logRetentionDays;
 
   /** The artifact stores the CodePipeline console creates in `region` (`codepipeline-<region>-<random>`), as a bucket name pattern. */
   static defaultArtifactStores(region: string): string {
@@ -150,8 +152,16 @@ export class DockerBuildProject extends Construct {
 
   constructor(scope: Construct, id: string, props: DockerBuildProjectProps) {
     super(scope, id);
-    const { accountId, region } = AwsEnvironments.of(this);
+    const { accountId, region } = AwsStack.of(this);
     const source = props.source ?? { type: "CODEPIPELINE" };
+    const timeout = props.timeoutMinutes ?? DockerBuildProject.DEFAULT_TIMEOUT_MINUTES;
+    refuse(this.node.path, [
+      named("projectName", props.projectName, projectNameProblem(props.projectName)),
+      named("image", props.image, props.image === undefined ? undefined : buildImageProblem(props.image)),
+      named("computeType", props.computeType, props.computeType === undefined ? undefined : computeTypeProblem(props.computeType)),
+      named("timeoutMinutes", timeout, Number.isInteger(timeout) && timeout >= 5 && timeout <= 2160 ? undefined : "expected 5 to 2160 minutes"),
+      named("logRetentionDays", props.logRetentionDays, props.logRetentionDays === undefined ? undefined : logRetentionProblem(props.logRetentionDays)),
+    ]);
     validateSource(this, source);
     this.projectName = props.projectName;
     this.projectArn = formatArn(this, { service: "codebuild", resource: `project/${props.projectName}` });
@@ -199,7 +209,7 @@ export class DockerBuildProject extends Construct {
     }
     if (props.mirror) {
       grantMirrorPull(this, this.role, props.mirror);
-      const registry = registryOf(props.mirror, AwsEnvironments.of(this).urlSuffix);
+      const registry = registryOf(props.mirror, AwsStack.of(this).urlSuffix);
       variables.push(
         { name: "MIRROR_REGISTRY", type: "PLAINTEXT", value: registry },
         { name: "REGISTRY_MIRROR", type: "PLAINTEXT", value: `${registry}/${props.mirror.dockerHubPrefix}` },

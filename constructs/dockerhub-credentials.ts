@@ -1,6 +1,6 @@
 import { DataResource } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironments, formatArn } from "./aws-environment";
+import { AwsStack, formatArn } from "./aws-stack";
 import { IGrantable, PolicyStatement } from "./iam";
 import { terraformLiteral } from "./terraform-literal";
 import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TOKEN_PLACEHOLDER, TokenStoreMode, tokenStoreScript } from "./token-command";
@@ -104,7 +104,7 @@ export class DockerHubCredentials extends Construct {
     const parameterArns = [this.usernameParameterArn, this.tokenParameterArn];
     grantee.addToPrincipalPolicy({ sid: "ReadDockerHubCredentials", actions: ["ssm:GetParameters"], resources: parameterArns });
     if (this.kmsKeyArn) {
-      const { region, urlSuffix } = AwsEnvironments.of(this);
+      const { region, urlSuffix } = AwsStack.of(this);
       grantee.addToPrincipalPolicy({
         sid: "DecryptDockerHubCredentials",
         actions: ["kms:Decrypt"],
@@ -125,7 +125,7 @@ export class DockerHubCredentials extends Construct {
    * The token reaches the AWS CLI on stdin only.
    */
   tokenWriter(mode: TokenStoreMode): string {
-    const { region } = AwsEnvironments.of(this);
+    const { region } = AwsStack.of(this);
     const put = (name: string) => `aws ssm put-parameter --region ${region} --name ${name} --type SecureString --key-id ${this.keyId}`;
     const token = this.tokenParameterName;
     if (mode === "rotate") {
@@ -160,7 +160,7 @@ export class DockerHubCredentials extends Construct {
    * earlier. Never a read of a value.
    */
   deployerStatements(): PolicyStatement[] {
-    const { region, urlSuffix } = AwsEnvironments.of(this);
+    const { region, urlSuffix } = AwsStack.of(this);
     const parameters = [this.usernameParameterArn, this.tokenParameterArn];
     return [
       { sid: "StoreDockerHubCredentials", actions: ["ssm:PutParameter", "ssm:LabelParameterVersion"], resources: parameters },
@@ -195,7 +195,7 @@ export class DockerHubCredentials extends Construct {
   }
 
   private get target() {
-    const { accountId, region } = AwsEnvironments.of(this);
+    const { accountId, region } = AwsStack.of(this);
     return { accountId, region, assumeRoleArn: this.props.assumeRoleArn, label: this.props.label ?? this.props.parameterPrefix };
   }
 }

@@ -1,10 +1,10 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { DataResource } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironments, formatArn } from "./aws-environment";
+import { AwsStack, formatArn } from "./aws-stack";
 import { DockerHubCredentials } from "./dockerhub-credentials";
 import { IGrantable, PolicyStatement } from "./iam";
-import { markStateful } from "../policies/policy-checks";
+import { protectStateful } from "./stateful";
 import { terraformLiteral } from "./terraform-literal";
 import { adopt } from "./terraform-blocks";
 import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TokenStoreMode, tokenStoreScript } from "./token-command";
@@ -77,14 +77,12 @@ export class DockerHubSecret extends Construct {
     this.secretName = props.secretName;
     this.username = props.username ?? DockerHubCredentials.UNSET;
     this.secretArnPattern = formatArn(this, { service: "secretsmanager", resource: `secret:${props.secretName}-??????` });
-    const retain = (props.removalPolicy ?? "retain") === "retain";
     this.secret = new SecretsmanagerSecret(this, "secret", {
       name: props.secretName,
       description: "Docker Hub credentials for ECR's pull-through cache and the mirror sync",
-      lifecycle: retain ? { preventDestroy: true } : undefined,
     });
     if (props.logicalIds) this.secret.overrideLogicalId(props.logicalIds.secret);
-    markStateful(this.secret, { holds: "stored Docker Hub credentials", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
+    protectStateful(this.secret, { holds: "stored Docker Hub credentials", removalPolicy: props.removalPolicy });
 
     this.store = new DataResource(this, "store", {
       // The secret's ARN: stored after the secret exists, and again for a new secret (never over a stored value).
@@ -114,7 +112,7 @@ export class DockerHubSecret extends Construct {
    * always. The value reaches the AWS CLI on stdin only.
    */
   tokenWriter(mode: TokenStoreMode): string {
-    const { region } = AwsEnvironments.of(this);
+    const { region } = AwsStack.of(this);
     const name = this.secretName;
     const put = (stages: string) =>
       `printf "{\\"username\\":\\"%s\\",\\"accessToken\\":\\"%s\\"}" "${this.username}" "$TOKEN" | ` +
@@ -157,7 +155,7 @@ export class DockerHubSecret extends Construct {
   }
 
   private get target() {
-    const { accountId, region } = AwsEnvironments.of(this);
+    const { accountId, region } = AwsStack.of(this);
     return { accountId, region, assumeRoleArn: this.props.assumeRoleArn, label: this.props.label ?? this.secretName };
   }
 }

@@ -5,8 +5,12 @@ import { EcrRepositoryCreationTemplate } from "@cdktf/provider-aws/lib/ecr-repos
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
 import { TerraformIterator } from "cdktf";
 import { Construct } from "constructs";
-import { markStateful } from "../policies/policy-checks";
-import { AwsEnvironments, formatArn } from "./aws-environment";
+import { protectStateful } from "./stateful";
+import { repositoryPathOf } from "../aws/images";
+
+export { repositoryPathOf };
+import { DEFAULTS } from "../aws/defaults";
+import { AwsStack, formatArn } from "./aws-stack";
 import { DockerHubSecret } from "./dockerhub-secret";
 import { IGrantable, PolicyStatement } from "./iam";
 import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, grantEcrLogin, lifecyclePolicy } from "./image-repository";
@@ -123,11 +127,11 @@ export interface PinnedLogicalIds {
  * when shared, the policies that let other accounts pull and import.
  */
 export class EcrMirror extends Construct {
-  static readonly DEFAULT_DOCKER_HUB_PREFIX = "docker-hub";
-  static readonly DEFAULT_ECR_PUBLIC_PREFIX = "ecr-public";
-  static readonly DEFAULT_PINNED_PREFIX = "mirror";
-  static readonly DEFAULT_UNTAGGED_EXPIRY_DAYS = 7;
-  static readonly DEFAULT_KEEP_LAST_IMAGES = 50;
+  static readonly DEFAULT_DOCKER_HUB_PREFIX = DEFAULTS.mirror.dockerHubPrefix;
+  static readonly DEFAULT_ECR_PUBLIC_PREFIX = DEFAULTS.mirror.ecrPublicPrefix;
+  static readonly DEFAULT_PINNED_PREFIX = DEFAULTS.mirror.pinnedPrefix;
+  static readonly DEFAULT_UNTAGGED_EXPIRY_DAYS = DEFAULTS.mirror.untaggedExpiryDays;
+  static readonly DEFAULT_KEEP_LAST_IMAGES = DEFAULTS.mirror.keepLastImages;
 
   readonly location: MirrorLocation;
   readonly rules: EcrPullThroughCacheRule[];
@@ -145,7 +149,7 @@ export class EcrMirror extends Construct {
 
   constructor(scope: Construct, id: string, props: EcrMirrorProps) {
     super(scope, id);
-    const { accountId, region } = AwsEnvironments.of(this);
+    const { accountId, region } = AwsStack.of(this);
     this.name = props.name;
     this.kmsKeyArn = props.kmsKeyArn;
     this.pinnedPaths = props.pinnedRepositories ?? [];
@@ -162,7 +166,7 @@ export class EcrMirror extends Construct {
       throw new Error(`${this.node.path}: cache and pinned prefixes must differ, got ${[...prefixes, pinnedPrefix].join(", ")}`);
     }
     this.location = { accountId, region, cachePrefixes: prefixes, pinnedPrefix, dockerHubPrefix };
-    this.registry = registryOf(this.location, AwsEnvironments.of(this).urlSuffix);
+    this.registry = registryOf(this.location, AwsStack.of(this).urlSuffix);
 
     const sharing = props.sharing ?? {};
     const shared = (sharing.accountIds?.length ?? 0) > 0 || sharing.organizationId !== undefined;
@@ -170,7 +174,7 @@ export class EcrMirror extends Construct {
       props.untaggedExpiryDays ?? EcrMirror.DEFAULT_UNTAGGED_EXPIRY_DAYS,
       props.keepLastImages ?? EcrMirror.DEFAULT_KEEP_LAST_IMAGES,
     );
-    const repositoryPolicy = shared ? JSON.stringify(pullPolicy(AwsEnvironments.of(this).partition, sharing)) : undefined;
+    const repositoryPolicy = shared ? JSON.stringify(pullPolicy(AwsStack.of(this).partition, sharing)) : undefined;
     const encryption = props.kmsKeyArn ? { encryptionType: "KMS", kmsKey: props.kmsKeyArn } : { encryptionType: "AES256" };
 
     // ECR reads a rule's secret when it creates the rule: the Docker Hub rule waits for the secret's first value.
@@ -255,11 +259,10 @@ export class EcrMirror extends Construct {
       encryptionConfiguration: [encryption],
       // "destroy" means it: a dropped repository goes with its images (ECR refuses otherwise, half-way through an apply).
       forceDelete: !retain,
-      lifecycle: retain ? { preventDestroy: true } : undefined,
     });
     const ids = props.pinnedLogicalIds;
     if (ids) repositories.overrideLogicalId(ids.repository);
-    markStateful(repositories, { holds: "mirrored images", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
+    protectStateful(repositories, { holds: "mirrored images", removalPolicy: props.removalPolicy });
     const each = TerraformIterator.fromResources(repositories);
     const lifecyclePolicy = new EcrLifecyclePolicy(this, "pinned-lifecycle", { forEach: each, repository: each.getString("name"), policy: lifecycle });
     if (ids) lifecyclePolicy.overrideLogicalId(ids.lifecyclePolicy);
@@ -307,7 +310,7 @@ export class EcrMirror extends Construct {
    * role, and repositories encrypted with a customer key get a KMS grant.
    */
   deployerStatements(): PolicyStatement[] {
-    const { partition, accountId } = AwsEnvironments.of(this);
+    const { partition, accountId } = AwsStack.of(this);
     return [
       {
         sid: "CreatePullThroughCacheServiceRole",
@@ -325,7 +328,7 @@ export class EcrMirror extends Construct {
   }
 
   private templateRole(prefixes: readonly string[], kmsKeyArn: string): ServiceRole {
-    const { accountId } = AwsEnvironments.of(this);
+    const { accountId } = AwsStack.of(this);
     const role = new ServiceRole(this, "template-role", {
       roleName: `${this.name}-ecr-templates`,
       servicePrincipal: "ecr.amazonaws.com",
@@ -344,17 +347,6 @@ export class EcrMirror extends Construct {
     });
     return role;
   }
-}
-
-/**
- * The repository path an image reference lands in, without registry host
- * and tag: `library/node:20` and `docker.io`-less references keep their
- * path; `ghcr.io/org/tool:1.2` becomes `org/tool` (as mirror-sync.sh does).
- */
-export function repositoryPathOf(image: string): string {
-  const withoutTag = image.slice(0, image.lastIndexOf(":"));
-  const [first, ...rest] = withoutTag.split("/");
-  return rest.length > 0 && (first.includes(".") || first.includes(":")) ? rest.join("/") : withoutTag;
 }
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com` */
@@ -415,5 +407,5 @@ function importStatements(scope: Construct, prefixes: readonly string[], sharing
     Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
     Resource: prefixes.map((prefix) => formatArn(scope, { service: "ecr", resource: `repository/${prefix}/*` })),
   };
-  return principalStatements(AwsEnvironments.of(scope).partition, sharing, "ImportThroughCache", body) as unknown as RegistryPolicyStatement[];
+  return principalStatements(AwsStack.of(scope).partition, sharing, "ImportThroughCache", body) as unknown as RegistryPolicyStatement[];
 }

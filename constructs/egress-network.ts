@@ -10,9 +10,12 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { markStateful } from "../policies/policy-checks";
-import { AwsEnvironments, vpcEndpointServiceName } from "./aws-environment";
-import { formatCidr, parseCidr, subnetOf } from "./cidr";
+import { protectStateful } from "./stateful";
+import { vpcEndpointServiceName } from "../aws/partitions";
+import { DEFAULTS } from "../aws/defaults";
+import { availabilityZonesProblem, MAX_AVAILABILITY_ZONES, named, refuse, vpcCidrProblem } from "../aws/rules";
+import { AwsStack } from "./aws-stack";
+import { formatCidr, parseCidr, subnetOf } from "../aws/cidr";
 
 /** One NAT gateway in the first zone (cheapest), or one per zone (survives a zone outage). */
 export type NatGatewayLayout = "single" | "per-az";
@@ -66,8 +69,8 @@ export interface EgressNetworkProps {
  * an existing subnet.
  */
 export class EgressNetwork extends Construct {
-  static readonly DEFAULT_CIDR = "10.42.0.0/16";
-  static readonly MAX_AVAILABILITY_ZONES = 6;
+  static readonly DEFAULT_CIDR = DEFAULTS.network.cidr;
+  static readonly MAX_AVAILABILITY_ZONES = MAX_AVAILABILITY_ZONES;
   /** Each subnet is the VPC block with 4 more prefix bits (/16 gives /20 subnets). */
   static readonly SUBNET_NEWBITS = 4;
 
@@ -90,12 +93,10 @@ export class EgressNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: EgressNetworkProps) {
     super(scope, id);
-    const { region } = AwsEnvironments.of(this);
+    const { region } = AwsStack.of(this);
     const cidr = props.cidr ?? EgressNetwork.DEFAULT_CIDR;
     const zones = props.availabilityZones;
-    if (zones.length < 1 || zones.length > EgressNetwork.MAX_AVAILABILITY_ZONES) {
-      throw new Error(`${this.node.path}: 1 to ${EgressNetwork.MAX_AVAILABILITY_ZONES} availability zones, got ${zones.length}`);
-    }
+    refuse(this.node.path, [named("cidr", cidr, vpcCidrProblem(cidr)), named("availabilityZones", zones, availabilityZonesProblem(zones, region))]);
     const layout = EgressNetwork.layout(cidr, zones.length);
     const natZones = (props.natGateways ?? "single") === "single" ? [0] : zones.map((_, i) => i);
     if (props.elasticIpAllocationIds && props.elasticIpAllocationIds.length !== natZones.length) {
@@ -126,13 +127,12 @@ export class EgressNetwork extends Construct {
       return subnet;
     });
 
-    const retain = (props.elasticIpRemovalPolicy ?? "retain") === "retain";
     this.elasticIps = props.elasticIpAllocationIds
       ? []
       : natZones.map((i) => {
-          const ip = new Eip(this, `egress-ip-${i}`, { domain: "vpc", lifecycle: retain ? { preventDestroy: true } : undefined });
+          const ip = new Eip(this, `egress-ip-${i}`, { domain: "vpc" });
           if (props.elasticIpLogicalId) ip.overrideLogicalId(props.elasticIpLogicalId(i));
-          markStateful(ip, { holds: "an egress address others may have allow-listed", ...(retain ? {} : { unprotectedBecause: 'elasticIpRemovalPolicy is "destroy"' }) });
+          protectStateful(ip, { holds: "an egress address others may have allow-listed", removalPolicy: props.elasticIpRemovalPolicy, removalPolicyProp: "elasticIpRemovalPolicy" });
           return ip;
         });
     this.natGateways = natZones.map(

@@ -2,20 +2,13 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { AwsEnvironments, PARTITION_FACTS, partitionOf } from "./aws-environment";
+import { stsAudience } from "../aws/partitions";
+import { named, refuse, roleNameProblem } from "../aws/rules";
+import { AwsStack } from "./aws-stack";
 import { PolicyStatement, policyDocument, policySize } from "./iam";
 
 /** GitHub Actions' OIDC issuer: one identity provider per account for this URL. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
-
-/**
- * The audience GitHub's token must carry for STS in a region's partition:
- * what the roles trust and what the workflow passes to
- * `aws-actions/configure-aws-credentials` as `audience`.
- */
-export function githubOidcAudience(region: string): string {
-  return `sts.${PARTITION_FACTS[partitionOf(region)].urlSuffix}`;
-}
 
 /** IAM's limit on the inline policies of one role, in characters without whitespace. */
 const INLINE_POLICY_LIMIT = 10_240;
@@ -42,8 +35,8 @@ export class GithubOidcProvider extends Construct {
 
   constructor(scope: Construct, id: string, props: GithubOidcProviderProps) {
     super(scope, id);
-    const { partition, accountId, region } = AwsEnvironments.of(this);
-    this.audience = githubOidcAudience(region);
+    const { partition, accountId, region } = AwsStack.of(this);
+    this.audience = stsAudience(region);
     if (props.mode === "create") {
       this.provider = new IamOpenidConnectProvider(this, "provider", { url: `https://${GITHUB_OIDC_HOST}`, clientIdList: [this.audience] });
       this.providerArn = this.provider.arn;
@@ -87,6 +80,7 @@ export class GithubActionsRole extends Construct {
 
   constructor(scope: Construct, id: string, props: GithubActionsRoleProps) {
     super(scope, id);
+    refuse(this.node.path, [named("roleName", props.roleName, roleNameProblem(props.roleName))]);
     if (props.subjects.length === 0) throw new Error(`${this.node.path}: subjects is empty: name who may assume the role`);
     for (const subject of props.subjects) {
       if (!SUBJECT.test(subject)) {

@@ -1,8 +1,9 @@
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { Construct } from "constructs";
-import { markStateful } from "../policies/policy-checks";
-import { AwsEnvironments, formatArn } from "./aws-environment";
+import { protectStateful } from "./stateful";
+import { DEFAULTS } from "../aws/defaults";
+import { AwsStack, formatArn } from "./aws-stack";
 import { IGrantable } from "./iam";
 
 export interface ImageRepositoryProps {
@@ -39,10 +40,10 @@ export interface ImageRepositoryProps {
  * unless forced, and a refused delete would stop an apply half-way.
  */
 export class ImageRepository extends Construct {
-  static readonly DEFAULT_TAG_MUTABILITY = "IMMUTABLE";
-  static readonly DEFAULT_KEEP_LAST_IMAGES = 30;
-  static readonly DEFAULT_UNTAGGED_EXPIRY_DAYS = 7;
-  static readonly DEFAULT_REMOVAL_POLICY = "retain";
+  static readonly DEFAULT_TAG_MUTABILITY = DEFAULTS.imageRepository.tagMutability;
+  static readonly DEFAULT_KEEP_LAST_IMAGES = DEFAULTS.imageRepository.keepLastImages;
+  static readonly DEFAULT_UNTAGGED_EXPIRY_DAYS = DEFAULTS.imageRepository.untaggedExpiryDays;
+  static readonly DEFAULT_REMOVAL_POLICY = DEFAULTS.imageRepository.removalPolicy;
 
   readonly repository: EcrRepository;
   readonly lifecyclePolicy: EcrLifecyclePolicy;
@@ -56,7 +57,7 @@ export class ImageRepository extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
-    const environment = AwsEnvironments.of(this);
+    const environment = AwsStack.of(this);
     this.repositoryName = props.repositoryName;
     this.repositoryArn = formatArn(this, { service: "ecr", resource: `repository/${props.repositoryName}` });
     this.registry = `${environment.accountId}.dkr.ecr.${environment.region}.${environment.urlSuffix}`;
@@ -71,10 +72,9 @@ export class ImageRepository extends Construct {
         props.kmsKeyArn ? { encryptionType: "KMS", kmsKey: props.kmsKeyArn } : { encryptionType: "AES256" },
       ],
       forceDelete: !retain,
-      lifecycle: retain ? { preventDestroy: true } : undefined,
     });
     if (props.logicalIds) this.repository.overrideLogicalId(props.logicalIds.repository);
-    markStateful(this.repository, { holds: "the images builds pushed", ...(retain ? {} : { unprotectedBecause: 'removalPolicy is "destroy"' }) });
+    protectStateful(this.repository, { holds: "the images builds pushed", removalPolicy: retain ? "retain" : "destroy" });
 
     this.lifecyclePolicy = new EcrLifecyclePolicy(this, "lifecycle", {
       repository: this.repository.name,

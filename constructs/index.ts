@@ -1,6 +1,5 @@
-export * from "./aws-environment";
+export * from "./aws-stack";
 export * from "./buildspec";
-export * from "./cidr";
 export * from "./docker-build-project";
 export * from "./dockerhub-credentials";
 export * from "./dockerhub-secret";

@@ -1,7 +1,9 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { Construct } from "constructs";
-import { AwsEnvironments } from "./aws-environment";
+import { DEFAULTS } from "../aws/defaults";
+import { LogRetentionDays } from "../aws/rules";
+import { AwsStack } from "./aws-stack";
 import { mirrorSyncBuildSpec, renderBuildSpec } from "./buildspec";
 import { DockerBuildProject } from "./docker-build-project";
 import { DockerHubSecret } from "./dockerhub-secret";
@@ -24,7 +26,7 @@ export interface MirrorSyncProps {
   /** @default DockerBuildProject.DEFAULT_IMAGE */
   readonly image?: string;
   /** @default DockerBuildProject.DEFAULT_LOG_RETENTION_DAYS */
-  readonly logRetentionDays?: number;
+  readonly logRetentionDays?: LogRetentionDays;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface MirrorSyncProps {
  * runs `mirror-sync.sh`; a failed run raises a CloudWatch alarm.
  */
 export class MirrorSync extends Construct {
-  static readonly DEFAULT_SCHEDULE = "rate(1 day)";
+  static readonly DEFAULT_SCHEDULE = DEFAULTS.mirror.syncSchedule;
 
   /** CodeBuild's Start Build, called by the scheduler's universal target, in the partition's ARN form. */
   static startBuildTarget(partition: string): string {
@@ -46,7 +48,7 @@ export class MirrorSync extends Construct {
 
   constructor(scope: Construct, id: string, props: MirrorSyncProps) {
     super(scope, id);
-    const { accountId, partition } = AwsEnvironments.of(this);
+    const { accountId, partition } = AwsStack.of(this);
     const { mirror, dockerHubSecret } = props;
 
     this.project = new DockerBuildProject(this, "job", {

@@ -1,7 +1,7 @@
 import { EcrRegistryPolicy } from "@cdktf/provider-aws/lib/ecr-registry-policy";
 import { DataResource } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironments } from "./aws-environment";
+import { AwsStack } from "./aws-stack";
 import { terraformLiteral } from "./terraform-literal";
 import { credentialsPreamble } from "./token-command";
 
@@ -61,7 +61,7 @@ export class RegistryPolicy extends Construct {
     ];
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join("; ")}`);
 
-    const { accountId, region } = AwsEnvironments.of(this);
+    const { accountId, region } = AwsStack.of(this);
     // node is on every machine that runs cdktf: it reads the current policy, which the AWS CLI only returns as a string.
     const compare =
       "const known = JSON.parse(process.argv[1]); let text = ''; process.stdin.on('data', (d) => (text += d)).on('end', () => {" +

@@ -1,7 +1,7 @@
 import { EcrRegistryScanningConfiguration } from "@cdktf/provider-aws/lib/ecr-registry-scanning-configuration";
 import { DataResource } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironments } from "./aws-environment";
+import { AwsStack } from "./aws-stack";
 import { PolicyStatement } from "./iam";
 import { adopt } from "./terraform-blocks";
 import { terraformLiteral } from "./terraform-literal";
@@ -57,7 +57,7 @@ export class RegistryScanning extends Construct {
       ...props.repositoryFilters.filter((f) => !/^[a-z0-9*][a-z0-9._/*-]{0,255}$/.test(f)).map((f) => `"${f}" is not an ECR wildcard filter`),
     ];
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join("; ")}`);
-    const { accountId, region } = AwsEnvironments.of(this);
+    const { accountId, region } = AwsStack.of(this);
 
     if (props.scanType === "BASIC") {
       const script = [
@@ -95,7 +95,7 @@ export class RegistryScanning extends Construct {
   /** What whoever deploys ENHANCED scanning needs beyond ECR: it turns on Amazon Inspector, which creates its service-linked role. */
   deployerStatements(): PolicyStatement[] {
     if (this.scanType !== "ENHANCED") return [];
-    const { partition, accountId } = AwsEnvironments.of(this);
+    const { partition, accountId } = AwsStack.of(this);
     return [
       { sid: "EnableInspectorScanning", actions: ["inspector2:Enable", "inspector2:ListAccountPermissions"], resources: ["*"] },
       {

@@ -1,6 +1,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Lazy } from "cdktf";
+import { Lazy, Token } from "cdktf";
+import { named, refuse, roleNameProblem } from "../aws/rules";
 import { Construct } from "constructs";
 import { IGrantable, PolicyConditions, PolicyStatement, policyDocument } from "./iam";
 
@@ -34,6 +35,7 @@ export class ServiceRole extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
+    refuse(this.node.path, [Token.isUnresolved(props.roleName) ? undefined : named("roleName", props.roleName, roleNameProblem(props.roleName))]);
     this.role = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,

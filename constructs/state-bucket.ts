@@ -6,8 +6,8 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
-import { markStateful } from "../policies/policy-checks";
-import { AwsEnvironments } from "./aws-environment";
+import { protectStateful } from "./stateful";
+import { AwsStack } from "./aws-stack";
 
 export interface StateBucketProps {
   /** The bucket's name (3 to 63 lower-case letters, digits, dots and hyphens). */
@@ -41,9 +41,9 @@ export class StateBucket extends Construct {
     if (!Number.isInteger(props.noncurrentVersionExpiryDays) || props.noncurrentVersionExpiryDays < 1 || props.noncurrentVersionExpiryDays > 3650) {
       throw new Error(`${this.node.path}: noncurrentVersionExpiryDays must be a whole number from 1 to 3650, got ${props.noncurrentVersionExpiryDays}`);
     }
-    const { partition } = AwsEnvironments.of(this);
-    this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, lifecycle: { preventDestroy: true } });
-    markStateful(this.bucket, { holds: "the recorded state of every deploy" });
+    const { partition } = AwsStack.of(this);
+    this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName });
+    protectStateful(this.bucket, { holds: "the recorded state of every deploy" });
     const bucket = this.bucket.id;
 
     new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });

@@ -1,2 +1,3 @@
 export * from "./policy-checks";
 export * from "./rule";
+export * from "./rules";

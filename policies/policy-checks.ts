@@ -6,35 +6,8 @@
  */
 import { AnnotationMetadataEntryType, Annotations, IAspect, TerraformResource, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { CheckedResource, CheckedStack, PolicyRule, StatefulMark } from "./rule";
-import { codebuildPrivateSubnets } from "./rules/codebuild-private-subnets";
-import { credentialsSecureString } from "./rules/credentials-secure-string";
-import { ecrPolicyPrincipals } from "./rules/ecr-policy-principals";
-import { noOpenIngress } from "./rules/no-open-ingress";
-import { noPlaintextSecrets } from "./rules/no-plaintext-secrets";
-import { noWildcardActions } from "./rules/no-wildcard-actions";
-import { protectStateful } from "./rules/protect-stateful";
-
-/** Every rule, in the order reports list them. */
-export const RULES: readonly PolicyRule[] = [
-  codebuildPrivateSubnets,
-  noPlaintextSecrets,
-  noOpenIngress,
-  ecrPolicyPrincipals,
-  credentialsSecureString,
-  noWildcardActions,
-  protectStateful,
-];
-
-const STATEFUL = "docker-pulls:stateful";
-
-/**
- * Marks a resource as holding what users rely on, for rule DP-DATA1. With
- * `unprotectedBecause`, the user chose to let it go and the rule lets it be.
- */
-export function markStateful(resource: IConstruct, mark: StatefulMark): void {
-  resource.node.addMetadata(STATEFUL, mark);
-}
+import { CheckedResource, CheckedStack, PolicyRule, STATEFUL_METADATA, StatefulMark } from "./rule";
+import { RULES } from "./rules";
 
 export interface PolicyChecksProps {
   /** Rule id -> why this environment may break it. @default - none: every finding counts */
@@ -78,7 +51,7 @@ function checkedStack(stack: TerraformStack): CheckedStack {
   const resources: CheckedResource[] = Object.entries(blocks).flatMap(([type, byName]) =>
     Object.entries(byName).map(([name, config]) => {
       const construct = constructs.get(`${type}.${name}`) ?? stack;
-      const stateful = construct.node.metadata.find((m) => m.type === STATEFUL)?.data as StatefulMark | undefined;
+      const stateful = construct.node.metadata.find((m) => m.type === STATEFUL_METADATA)?.data as StatefulMark | undefined;
       return { address: `${type}.${name}`, type, config, construct, ...(stateful ? { stateful } : {}) };
     }),
   );

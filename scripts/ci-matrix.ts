@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { ConfigError, Environment, loadEnvironments } from "../config";
-import { githubOidcAudience } from "../constructs/github-oidc";
+import { stsAudience } from "../aws/partitions";
 
 export function matrixEntry(environment: Environment): Record<string, string> {
   return {
@@ -15,7 +15,7 @@ export function matrixEntry(environment: Environment): Record<string, string> {
     account: environment.accountId,
     region: environment.region,
     // What GitHub's OIDC token is issued for: STS in the environment's partition.
-    audience: githubOidcAudience(environment.region),
+    audience: stsAudience(environment.region),
     planRoleArn: environment.deploy.ciPlanRoleArn ?? "",
     deployRoleArn: environment.deploy.ciDeployRoleArn ?? "",
   };

@@ -1,10 +1,11 @@
 import * as os from "node:os";
-import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
+import { App, Aspects, TerraformOutput } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { actionsFor, READ_ONLY_ACTION } from "../aws/resource-actions";
 import { Bootstrap, Environment } from "../config/environment";
 import { STRATEGIES } from "../config/schema";
-import { AwsEnvironments, PARTITION_FACTS, partitionOf } from "../constructs/aws-environment";
+import { PARTITION_FACTS, partitionOf } from "../aws/partitions";
+import { AwsStack } from "../constructs/aws-stack";
 import { GithubActionsRole, GithubOidcProvider } from "../constructs/github-oidc";
 import { PolicyStatement } from "../constructs/iam";
 import { PermissionsBoundary } from "../constructs/permissions-boundary";
@@ -88,7 +89,7 @@ function widest(environment: Environment): Environment {
  * manages) and the permissions boundary every role the deploy role creates
  * must carry. Its own state is local until the bucket exists, then in it.
  */
-export class BootstrapStack extends TerraformStack {
+export class BootstrapStack extends AwsStack {
   readonly bucket?: StateBucket;
   readonly oidc?: GithubOidcProvider;
   readonly planRole?: GithubActionsRole;
@@ -96,10 +97,9 @@ export class BootstrapStack extends TerraformStack {
   readonly boundary?: PermissionsBoundary;
 
   constructor(scope: Construct, id: string, readonly environment: Environment) {
-    super(scope, id);
+    super(scope, id, { accountId: environment.accountId, region: environment.region });
     const bootstrap = environment.bootstrap;
     if (!bootstrap) throw new Error(`${environment.file}: the environment needs no bootstrap (no CI role, no state bucket to create)`);
-    AwsEnvironments.use(this, { accountId: environment.accountId, region: environment.region });
     Aspects.of(this).add(new PolicyChecks({ acknowledgements: environment.policy.acknowledge }));
     configureProvider(this, environment);
     configureBackend(this, bootstrap.state);

@@ -1,7 +1,7 @@
-import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Aspects, TerraformOutput, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { Environment, uses } from "../config/environment";
-import { AwsEnvironments, formatArn } from "../constructs/aws-environment";
+import { AwsStack, formatArn } from "../constructs/aws-stack";
 import { BuildVpc, DockerBuildProject } from "../constructs/docker-build-project";
 import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
 import { DockerHubSecret } from "../constructs/dockerhub-secret";
@@ -23,7 +23,7 @@ import { addressOf, LEGACY, retain, retainCredentialsStore, retainElasticIps, re
  * One environment: the provider and backend from its config, and the
  * constructs its strategies call for, wired together through grants.
  */
-export class DockerPullStack extends TerraformStack {
+export class DockerPullStack extends AwsStack {
   readonly build: DockerBuildProject;
   readonly credentials?: DockerHubCredentials;
   readonly imageRepository?: ImageRepository;
@@ -35,8 +35,7 @@ export class DockerPullStack extends TerraformStack {
   readonly mirrorLocation?: MirrorLocation;
 
   constructor(scope: Construct, id: string, readonly environment: Environment) {
-    super(scope, id);
-    AwsEnvironments.use(this, { accountId: environment.accountId, region: environment.region });
+    super(scope, id, { accountId: environment.accountId, region: environment.region });
     Aspects.of(this).add(new PolicyChecks({ acknowledgements: environment.policy.acknowledge }));
 
     configureProvider(this, environment);
@@ -293,7 +292,7 @@ export class DockerPullStack extends TerraformStack {
       output("dockerhub_token_parameter", this.credentials.tokenParameterName, "SSM parameter holding the Docker Hub access token.");
     }
     if (this.mirrorLocation) {
-      const registry = registryOf(this.mirrorLocation, AwsEnvironments.of(this).urlSuffix);
+      const registry = registryOf(this.mirrorLocation, AwsStack.of(this).urlSuffix);
       output("mirror_registry", registry, "The mirror's registry (log in to it with aws ecr get-login-password).");
       output("registry_mirror", `${registry}/${this.mirrorLocation.dockerHubPrefix}`, "Docker Hub through the mirror: pass it as the build argument REGISTRY.");
     }

@@ -1,5 +1,5 @@
-import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { AwsStack } from "../constructs/aws-stack";
 import { Environment } from "../config/environment";
 import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
 import { LEGACY, retain, retainCredentialsStore, retainElasticIps, retainImageRepository, retainMirror, retainRegistryPolicy, retainRegistryScanning } from "./retained";
@@ -18,9 +18,9 @@ import { LEGACY, retain, retainCredentialsStore, retainElasticIps, retainImageRe
  * (prevent_destroy) and deletes nothing: this is the way to take an
  * environment down. `npm run teardown -- <env>` applies it.
  */
-export class TeardownStack extends TerraformStack {
+export class TeardownStack extends AwsStack {
   constructor(scope: Construct, id: string, readonly environment: Environment) {
-    super(scope, id);
+    super(scope, id, { accountId: environment.accountId, region: environment.region });
     configureProvider(this, environment);
     configureBackend(this, environment.state);
     requireTerraformVersion(this);

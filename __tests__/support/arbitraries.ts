@@ -5,7 +5,8 @@
  */
 import * as fc from "fast-check";
 import { LOG_RETENTION_DAYS, STRATEGIES } from "../../config";
-import { formatCidr, KNOWN_REGIONS } from "../../constructs";
+import { formatCidr } from "../../aws/cidr";
+import { KNOWN_REGIONS } from "../../aws/regions";
 
 const digits = (length: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: length, maxLength: length }).map((d) => d.join(""));
 const hex = (length: number) => fc.array(fc.integer({ min: 0, max: 15 }), { minLength: length, maxLength: length }).map((d) => d.map((n) => n.toString(16)).join(""));

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { AwsEnvironments } from "../../constructs";
+import { AwsStack } from "../../constructs";
 import { ConfigError, Environment, EnvironmentFileSchema, Problem, validateEnvironment } from "../../config";
 import { BootstrapStack, DockerPullStack } from "../../stacks";
 
@@ -90,12 +90,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** The top-level fields, as "allowed here:" lists them. */
 export const TOP_LEVEL_FIELDS = Object.keys(EnvironmentFileSchema.shape).sort().join(", ");
 
-/** Synthesizes whatever `build` adds to a scope that has an AWS environment (account and region). */
+/** Synthesizes whatever `build` adds to an AwsStack in `accountId` and `region`. */
 export function synthIn(accountId: string, region: string, build: (scope: Construct) => void): string {
-  return Testing.synthScope((scope) => {
-    AwsEnvironments.use(scope, { accountId, region });
-    build(scope);
-  });
+  const stack = new AwsStack(Testing.app(), "test", { accountId, region });
+  build(stack);
+  return Testing.synth(stack);
 }
 
 /** Every resource of `type` in synthesized JSON. */

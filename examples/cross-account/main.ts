@@ -7,10 +7,10 @@
  *   their CodeBuild projects get REGISTRY_MIRROR and may pull through the mirror's prefixes only.
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { App, TerraformOutput, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import {
-  AwsEnvironments,
+  AwsStack,
   DockerBuildProject,
   DockerHubSecret,
   EcrMirror,
@@ -25,17 +25,16 @@ const SHARED = "333333333333";
 const WORKLOADS = { "workload-a": "111111111111", "workload-b": "222222222222" };
 
 /** The provider every stack here needs: its account only, its region. */
-function awsIn(scope: TerraformStack, accountId: string): void {
-  AwsEnvironments.use(scope, { accountId, region: REGION });
-  new AwsProvider(scope, "aws", { region: REGION, allowedAccountIds: [accountId] });
+function awsIn(stack: AwsStack): void {
+  new AwsProvider(stack, "aws", { region: stack.region, allowedAccountIds: [stack.accountId] });
 }
 
-class SharedServices extends TerraformStack {
+class SharedServices extends AwsStack {
   readonly mirror: MirrorLocation;
 
   constructor(scope: Construct, id: string) {
-    super(scope, id);
-    awsIn(this, SHARED);
+    super(scope, id, { accountId: SHARED, region: REGION });
+    awsIn(this);
     // Ephemeral: never in plans or state; empty when not given (the secret then holds a placeholder).
     const token = new TerraformVariable(this, "dockerhub_token", { type: "string", sensitive: true, nullable: false, default: "" });
     token.addOverride("ephemeral", true);
@@ -64,10 +63,10 @@ class SharedServices extends TerraformStack {
   }
 }
 
-class Workload extends TerraformStack {
+class Workload extends AwsStack {
   constructor(scope: Construct, id: string, accountId: string, mirror: MirrorLocation) {
-    super(scope, id);
-    awsIn(this, accountId);
+    super(scope, id, { accountId, region: REGION });
+    awsIn(this);
     const images = new ImageRepository(this, "images", { repositoryName: `${id}-app` });
     const build = new DockerBuildProject(this, "build", {
       projectName: `${id}-docker-build`,

@@ -1,4 +1,4 @@
-import { looksLikeSecret } from "../../config/secrets";
+import { looksLikeSecret } from "../secrets";
 import { PolicyRule } from "../rule";
 
 /** Names of variables that would hold a secret; names of where one lives (`*_PARAMETER`, `*_ARN`) are fine. */
