@@ -73,7 +73,7 @@ describe("one direction of dependency", () => {
       violations([
         { from: "constructs/ecr-mirror.ts", to: "config/schema" },
         { from: "aws/rules.ts", to: "policies/rule" },
-        { from: "stacks/app.ts", to: "config/load" },
+        { from: "stacks/app.ts", to: "config/read" },
       ]),
     ).toEqual(["constructs/ecr-mirror.ts (floor 1) imports config/schema (floor 2)", "aws/rules.ts (floor 0) imports policies/rule (floor 0)"]);
   });

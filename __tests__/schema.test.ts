@@ -1,8 +1,8 @@
-/** The published JSON Schema and the README's config reference are generated from the zod schema; they must not drift. */
+/** The published JSON Schema and the config reference (docs/config-reference.md) are generated from the zod schema; they must not drift. */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
-import { JSON_SCHEMA_FILE, jsonSchemaText, withConfigReference } from "../config/reference";
+import { configReferenceDocument, JSON_SCHEMA_FILE, jsonSchemaText, REFERENCE_FILE } from "../scripts/config-reference";
 import { merge, minimalFile, PROJECT_ROOT, readShipped, shippedEnvironmentNames } from "./support/environments";
 
 const committedSchema = () => fs.readFileSync(path.join(PROJECT_ROOT, JSON_SCHEMA_FILE), "utf8");
@@ -11,9 +11,11 @@ test("schema/environment.schema.json is up to date (npm run schema regenerates i
   expect(committedSchema()).toBe(jsonSchemaText());
 });
 
-test("the README's config reference is up to date (npm run schema regenerates it)", () => {
-  const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-  expect(readme).toBe(withConfigReference(readme));
+test("docs/config-reference.md is up to date (npm run schema regenerates it), its defaults from the JSON Schema", () => {
+  const reference = fs.readFileSync(path.join(PROJECT_ROOT, REFERENCE_FILE), "utf8");
+  expect(reference).toBe(configReferenceDocument());
+  expect(reference).toContain('| `build.computeType` | `"BUILD_GENERAL1_SMALL"`');
+  expect(reference).toContain("## Policy rules");
 });
 
 describe("the published schema, as an editor would use it", () => {

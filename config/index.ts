@@ -1,4 +1,6 @@
 export * from "./environment";
-export * from "./load";
+export * from "./read";
+export * from "./validate";
+export { BOOTSTRAP_SUFFIX } from "./resolve";
 export * from "./problems";
 export * from "./schema";

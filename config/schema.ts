@@ -2,7 +2,7 @@
  * The environment file format: `environments/<name>.json`.
  *
  * This zod schema is the single source of truth. The JSON Schema that editors
- * use (`schema/environment.schema.json`) and the README's config reference are
+ * use (`schema/environment.schema.json`) and the config reference (docs/config-reference.md) are
  * generated from it (`npm run schema`), and a test fails when they drift.
  * Every field but `account`, `region` and `strategy` has a default.
  */

@@ -1,163 +1,25 @@
 /**
- * Reads every `environments/*.json`, validates all of them, and returns the
- * environments only when every file is valid. Otherwise it throws one
- * ConfigError listing every problem in every file, so a broken file never
- * becomes a stack and nothing is synthesized.
+ * The checks that need several fields (or several files) at once: names that
+ * must fit IAM, keys in the right region and partition, what a partition does
+ * not offer, zones, prefixes, CI roles and state; and warnings for settings
+ * that do nothing. Each reports at the field it is about.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closest, distance } from "fastest-levenshtein";
-import { parse as parseJson, ParseError, printParseErrorCode } from "jsonc-parser";
 import { parse as parseYaml } from "yaml";
-import type { z } from "zod";
 import { repositoryPathOf } from "../aws/images";
 import { PARTITION_FACTS, partitionOf } from "../aws/partitions";
 import { defaultAvailabilityZones } from "../aws/regions";
 import { roleNameProblem, zoneInRegionProblem } from "../aws/rules";
-import { Bootstrap, BootstrapRole, Environment, uses } from "./environment";
-import { ConfigError, formatWarnings, Problem } from "./problems";
-import { findSecrets } from "../policies/secrets";
-import {
-  EnvironmentFile,
-  EnvironmentFileSchema,
-  environmentJsonSchema,
-  STRATEGIES,
-  Strategy,
-} from "./schema";
+import { Environment, uses } from "./environment";
+import { formatPath, PathKey, Problem } from "./problems";
+import { normalizeStrategies } from "./resolve";
+import { EnvironmentFile, Strategy } from "./schema";
 
-export interface LoadOptions {
-  /** The project root: file names in messages and relative paths in config are relative to it. */
-  readonly projectRoot: string;
-  /** @default "environments" */
-  readonly directory?: string;
-  /**
-   * Receives the warnings of valid files: settings that have no effect with
-   * the file's strategies, defaults worth knowing about.
-   * @default - printed to stderr
-   */
-  readonly onWarnings?: (warnings: readonly Problem[]) => void;
-}
-
-/** The bootstrap of environment <name> is the stack <name>-bootstrap. */
-export const BOOTSTRAP_SUFFIX = "-bootstrap";
-
-/** Environment names become stack and resource names. */
-const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/;
-
-type PathKey = string | number;
-
-export function loadEnvironments(options: LoadOptions): Environment[] {
-  const directory = path.resolve(options.projectRoot, options.directory ?? "environments");
-  const relative = (file: string) => path.relative(options.projectRoot, file) || file;
-  if (!fs.existsSync(directory)) {
-    throw new ConfigError([{ file: relative(directory), path: "", message: "directory not found: add one <name>.json per environment" }]);
-  }
-  const files = fs
-    .readdirSync(directory)
-    .filter((name) => name.endsWith(".json"))
-    .sort();
-  if (files.length === 0) {
-    throw new ConfigError([{ file: relative(directory), path: "", message: "no environment files: add one <name>.json per environment" }]);
-  }
-
-  const problems: Problem[] = [];
-  const warnings: Problem[] = [];
-  const environments: Environment[] = [];
-  for (const name of files) {
-    const file = path.join(directory, name);
-    const result = loadEnvironmentFile(file, relative(file), options.projectRoot);
-    problems.push(...result.problems);
-    warnings.push(...result.warnings);
-    if (result.environment) environments.push(result.environment);
-  }
-  problems.push(...checkAcrossEnvironments(environments));
-  if (problems.length > 0) throw new ConfigError(problems);
-  if (warnings.length > 0) (options.onWarnings ?? ((w) => console.warn(formatWarnings(w))))(warnings);
-  return environments;
-}
-
-/** Reads and validates one file. Returns its problems, and the environment when there are none. */
-export function loadEnvironmentFile(file: string, displayName: string, projectRoot: string): Validation {
-  const text = fs.readFileSync(file, "utf8");
-  const errors: ParseError[] = [];
-  const raw: unknown = parseJson(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  if (errors.length > 0) {
-    // Only the first: the rest are usually the same mistake seen again.
-    return { problems: [{ file: displayName, path: "", message: `not valid JSON: ${jsonError(errors[0], text)}` }], warnings: [] };
-  }
-  return validateEnvironment(raw, { name: path.basename(file, ".json"), file: displayName, projectRoot });
-}
-
-export interface Validation {
-  readonly problems: Problem[];
-  /** Settings that do nothing with these strategies, and defaults worth knowing about; only for files without problems. */
-  readonly warnings: Problem[];
-  /** Present only when there are no problems. */
-  readonly environment?: Environment;
-}
-
-export interface ValidationContext {
-  /** The environment's name (the file name without .json). */
-  readonly name: string;
-  /** The file, as messages should name it. */
-  readonly file: string;
-  /** Relative paths in the config (buildspecFile, state.path) resolve against it. */
-  readonly projectRoot: string;
-}
-
-/**
- * Validates parsed environment JSON: secrets, the schema, then the checks
- * that need several fields at once. Those run on every field that parsed,
- * even when others did not, so one run reports every problem.
- */
-export function validateEnvironment(raw: unknown, context: ValidationContext): Validation {
-  const { name, file } = context;
-  const problems: Problem[] = [];
-  const report: Reporter = (keys, message, received) =>
-    problems.push({ file, path: formatPath(keys), message, ...(received ? { received: received.value } : {}) });
-
-  if (name.endsWith(BOOTSTRAP_SUFFIX)) {
-    report([], `the environment "${name}" would share its stack name with the bootstrap of "${name.slice(0, -BOOTSTRAP_SUFFIX.length)}": rename the file`);
-  }
-  if (!ENVIRONMENT_NAME.test(name)) {
-    report([], `the file name must be <environment>.json, where the environment is 1 to 16 lower-case letters, digits ` +
-      `and hyphens starting with a letter (it names the stack and resources); got "${name}"`);
-  }
-
-  // Secrets first, and never echo their values.
-  const secrets = findSecrets(raw);
-  for (const finding of secrets) report(finding.path, finding.message);
-  const secretPaths = new Set(secrets.map((s) => formatPath(s.path)));
-
-  const parsed = EnvironmentFileSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      for (const problem of describeIssue(issue, raw)) {
-        if (!secretPaths.has(formatPath(problem.path))) report(problem.path, problem.message, problem.received);
-      }
-    }
-  }
-  const buildspec = checkAcrossFields(name, parsed.success ? parsed.data : parseEachField(raw), context.projectRoot, report);
-  if (!parsed.success || problems.length > 0) return { problems, warnings: [] };
-  const environment = resolveEnvironment(name, file, parsed.data, context.projectRoot, buildspec);
-  return { problems, warnings: warningsFor(raw as Record<string, unknown>, environment), environment };
-}
-
-type Reporter = (keys: readonly PathKey[], message: string, received?: { value: unknown }) => void;
-
-/** Every top-level field that is valid on its own (defaults applied), for checks that need only those. */
-function parseEachField(raw: unknown): Partial<EnvironmentFile> {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return {};
-  const fields: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(EnvironmentFileSchema.shape)) {
-    const result = schema.safeParse((raw as Record<string, unknown>)[key]);
-    if (result.success) fields[key] = result.data;
-  }
-  return fields as Partial<EnvironmentFile>;
-}
+export type Reporter = (keys: readonly PathKey[], message: string, received?: { value: unknown }) => void;
 
 /** Names that must fit IAM, a key in the right region, a buildspec that exists, zones, prefixes. Returns the buildspec read. */
-function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, projectRoot: string, report: Reporter): string | undefined {
+export function checkAcrossFields(name: string, config: Partial<EnvironmentFile>, projectRoot: string, report: Reporter): string | undefined {
   const { project, region, account, build, dockerHub, network, mirror } = config;
   const base = project && `${project}-${name}`;
   const strategies = config.strategy === undefined ? undefined : normalizeStrategies(config.strategy);
@@ -384,12 +246,34 @@ function checkMirror(mirror: EnvironmentFile["mirror"], account: string | undefi
   });
 }
 
+function readBuildspec(projectRoot: string, relativeFile: string, fail: (message: string) => void): string | undefined {
+  const file = path.resolve(projectRoot, relativeFile);
+  if (!fs.existsSync(file)) {
+    fail(`file not found (paths are relative to the project root, ${projectRoot})`);
+    return undefined;
+  }
+  const text = fs.readFileSync(file, "utf8");
+  let spec: unknown;
+  try {
+    spec = parseYaml(text);
+  } catch (error) {
+    fail(`not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    return undefined;
+  }
+  const record = spec as { version?: unknown; phases?: unknown } | null;
+  if (!record || typeof record !== "object" || String(record.version) !== "0.2" || typeof record.phases !== "object") {
+    fail("not a CodeBuild buildspec: expected a YAML mapping with version: 0.2 and phases");
+    return undefined;
+  }
+  return text;
+}
+
 /**
  * Settings a valid file holds that do nothing with its strategies (the
  * stacks never read them), and the CodePipeline artifact default: warnings,
  * naming the file and the field. Only fields the file sets count, not defaults.
  */
-function warningsFor(raw: Record<string, unknown>, environment: Environment): Problem[] {
+export function warningsFor(raw: Record<string, unknown>, environment: Environment): Problem[] {
   const warnings: Problem[] = [];
   const warn = (keys: readonly PathKey[], message: string) => warnings.push({ file: environment.file, path: formatPath(keys), message });
   const set = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
@@ -437,7 +321,7 @@ function warningsFor(raw: Record<string, unknown>, environment: Environment): Pr
  * this project: that one must host a mirror, in the region this one pulls
  * from, with the same prefixes, and share it with this account.
  */
-function checkAcrossEnvironments(environments: readonly Environment[]): Problem[] {
+export function checkAcrossEnvironments(environments: readonly Environment[]): Problem[] {
   const problems: Problem[] = [];
   for (const environment of environments) {
     const mirror = environment.mirror;
@@ -467,240 +351,4 @@ function checkAcrossEnvironments(environments: readonly Environment[]): Problem[
     }
   }
   return problems;
-}
-
-/** A valid file as the stack needs it: every default and derived name filled in. */
-function resolveEnvironment(name: string, file: string, config: EnvironmentFile, projectRoot: string, buildspec?: string): Environment {
-  const base = `${config.project}-${name}`;
-  const { buildspecFile: _file, ...build } = config.build;
-  const { network, mirror } = config;
-  const state = resolveState(config, name, projectRoot);
-  const bootstrap = resolveBootstrap(config, name, projectRoot, state);
-  return {
-    name,
-    file,
-    accountId: config.account,
-    region: config.region,
-    strategies: normalizeStrategies(config.strategy),
-    project: config.project,
-    tags: { environment: name, project: config.project, "managed-by": "cdktf", ...config.tags },
-    state,
-    deploy: config.deploy,
-    ...(bootstrap ? { bootstrap } : {}),
-    registry: config.registry,
-    estimates: config.estimates,
-    policy: config.policy,
-    dockerHub: {
-      ...config.dockerHub,
-      parameterPrefix: config.dockerHub.parameterPrefix ?? `/${config.project}/${name}/dockerhub`,
-    },
-    build: {
-      ...build,
-      projectName: build.projectName ?? base,
-      ...(buildspec === undefined ? {} : { buildspec }),
-      imageRepository: { ...build.imageRepository, name: build.imageRepository.name ?? base },
-    },
-    network: network.vpc === "new" ? { ...network, availabilityZones: network.availabilityZones ?? defaultAvailabilityZones(config.region) } : network,
-    mirror:
-      mirror.registry === "shared"
-        ? { ...mirror, region: mirror.region ?? config.region }
-        : {
-            ...mirror,
-            secretName: `ecr-pullthroughcache/${base}-docker-hub`,
-            syncProjectName: `${base}-mirror-sync`,
-            pinnedRepositories: [...new Set(mirror.images.map(repositoryPathOf))],
-            retiredRepositories: [...new Set(mirror.retiredImages.map(repositoryPathOf))],
-          },
-  };
-}
-
-function resolveState(config: EnvironmentFile, name: string, projectRoot: string): Environment["state"] {
-  const state = config.state;
-  switch (state.backend) {
-    case "local":
-      return { backend: "local", path: path.resolve(projectRoot, state.path ?? `terraform.${name}.tfstate`) };
-    case "s3":
-      return { ...state, key: state.key ?? `${config.project}/${name}/terraform.tfstate`, region: state.region ?? config.region };
-    case "cloud":
-      return { ...state, workspace: state.workspace ?? `${config.project}-${name}` };
-  }
-}
-
-/**
- * The bootstrap stack, when the environment needs one: CI roles to create,
- * or a state bucket to create. Its own state starts local and moves into
- * the environment's bucket (`bootstrap.state: "s3"`), under its own key.
- */
-function resolveBootstrap(config: EnvironmentFile, name: string, projectRoot: string, state: Environment["state"]): Bootstrap | undefined {
-  const { ciPlanRoleArn, ciDeployRoleArn, githubRepository } = config.deploy;
-  const createsBucket = state.backend === "s3" && config.bootstrap.stateBucket === "create";
-  if (!ciPlanRoleArn && !ciDeployRoleArn && !createsBucket) return undefined;
-  const stackName = `${name}${BOOTSTRAP_SUFFIX}`;
-  const environmentState = state.backend === "s3" ? { bucket: state.bucket, key: state.key, region: state.region, kmsKeyId: state.kmsKeyId } : undefined;
-  const partition = partitionOf(config.region);
-  const stateKey = `${config.project}/${stackName}/terraform.tfstate`;
-  return {
-    stackName,
-    stateKey,
-    githubRepository,
-    githubOidcProvider: config.bootstrap.githubOidcProvider,
-    stateBucket: createsBucket ? { name: state.bucket, versionRetentionDays: config.bootstrap.stateVersionRetentionDays, kmsKeyId: state.kmsKeyId } : undefined,
-    environmentState,
-    state:
-      config.bootstrap.state === "s3" && environmentState
-        ? { backend: "s3", bucket: environmentState.bucket, key: stateKey, region: environmentState.region, kmsKeyId: environmentState.kmsKeyId }
-        : { backend: "local", path: path.resolve(projectRoot, `terraform.${stackName}.tfstate`) },
-    planRole: ciPlanRoleArn ? roleOf(ciPlanRoleArn) : undefined,
-    deployRole: ciDeployRoleArn ? roleOf(ciDeployRoleArn) : undefined,
-    permissionsBoundary: ciDeployRoleArn
-      ? { name: `${config.project}-${name}-boundary`, arn: `arn:${partition}:iam::${config.account}:policy/${config.project}-${name}-boundary` }
-      : undefined,
-  };
-}
-
-/** A role's name and path, from its ARN (arn:aws:iam::<account>:role/<path/><name>). */
-function roleOf(arn: string): BootstrapRole {
-  const resource = arn.slice(arn.indexOf(":role/") + ":role/".length);
-  const slash = resource.lastIndexOf("/");
-  return { arn, name: resource.slice(slash + 1), path: slash < 0 ? "/" : `/${resource.slice(0, slash + 1)}` };
-}
-
-/** One strategy or a list of them, as a list in the order of STRATEGIES (the schema refused duplicates). */
-function normalizeStrategies(strategy: EnvironmentFile["strategy"]): Strategy[] {
-  const listed: readonly Strategy[] = typeof strategy === "string" ? [strategy] : strategy;
-  return STRATEGIES.filter((s) => listed.includes(s));
-}
-
-function readBuildspec(projectRoot: string, relativeFile: string, fail: (message: string) => void): string | undefined {
-  const file = path.resolve(projectRoot, relativeFile);
-  if (!fs.existsSync(file)) {
-    fail(`file not found (paths are relative to the project root, ${projectRoot})`);
-    return undefined;
-  }
-  const text = fs.readFileSync(file, "utf8");
-  let spec: unknown;
-  try {
-    spec = parseYaml(text);
-  } catch (error) {
-    fail(`not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-    return undefined;
-  }
-  const record = spec as { version?: unknown; phases?: unknown } | null;
-  if (!record || typeof record !== "object" || String(record.version) !== "0.2" || typeof record.phases !== "object") {
-    fail("not a CodeBuild buildspec: expected a YAML mapping with version: 0.2 and phases");
-    return undefined;
-  }
-  return text;
-}
-
-/** "property name expected (line 3, column 13)". */
-function jsonError(error: ParseError, text: string): string {
-  const before = text.slice(0, error.offset);
-  const line = before.split("\n").length;
-  const column = before.length - before.lastIndexOf("\n");
-  const what = printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-  return `${what} (line ${line}, column ${column})`;
-}
-
-/** `build.source.type`, `strategy[1]`. */
-export function formatPath(keys: readonly PathKey[]): string {
-  return keys.reduce<string>(
-    (text, key) => (typeof key === "number" ? `${text}[${key}]` : text === "" ? key : `${text}.${key}`),
-    "",
-  );
-}
-
-interface Described {
-  readonly path: PathKey[];
-  readonly message: string;
-  readonly received?: { value: unknown };
-}
-
-/** Turns a zod issue into problems that name the field, the value received, and what is allowed. */
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): Described[] {
-  const at = issue.path.filter((key): key is PathKey => typeof key !== "symbol");
-  switch (issue.code) {
-    case "unrecognized_keys":
-      return issue.keys.map((key) => {
-        const allowed = allowedKeysAt(at, raw);
-        const suggestion = closest(key, allowed);
-        const hint =
-          suggestion && distance(key, suggestion) <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${suggestion}"?)` : "";
-        return {
-          path: [...at, key],
-          message: `unknown field${hint}; allowed here: ${allowed.join(", ")}`,
-          received: { value: valueAt(raw, [...at, key]) },
-        };
-      });
-    case "invalid_union":
-      if (issue.discriminator !== undefined) {
-        const discriminator = issue.discriminator;
-        const keys = at[at.length - 1] === discriminator ? at : [...at, discriminator];
-        return [described(keys, issue.message, raw)];
-      }
-      return [described(at, issue.message, raw, issue.input)];
-    case "invalid_key":
-      // A record key that its key schema refused: the key schema's own message says why.
-      return [described(at, `key ${issue.issues.map((i) => i.message).join("; ")}`, raw, issue.input)];
-    default:
-      return [described(at, issue.message, raw, issue.input)];
-  }
-}
-
-/** A problem at `keys`; a missing field says "required" first. */
-function described(keys: PathKey[], message: string, raw: unknown, input: unknown = valueAt(raw, keys)): Described {
-  const missing = input === undefined && valueAt(raw, keys) === undefined;
-  return missing ? { path: keys, message: `missing (required): ${message}` } : { path: keys, message, received: { value: input } };
-}
-
-function valueAt(raw: unknown, keys: readonly PathKey[]): unknown {
-  return keys.reduce<unknown>(
-    (value, key) => (value !== null && typeof value === "object" ? (value as Record<PathKey, unknown>)[key] : undefined),
-    raw,
-  );
-}
-
-type JsonSchema = {
-  properties?: Record<string, JsonSchema>;
-  propertyNames?: { enum?: string[] };
-  items?: JsonSchema;
-  oneOf?: JsonSchema[];
-  anyOf?: JsonSchema[];
-  const?: unknown;
-  enum?: unknown[];
-};
-
-let cachedJsonSchema: JsonSchema | undefined;
-
-/** The field names the published JSON Schema allows at `keys`, for "did you mean" hints. */
-function allowedKeysAt(keys: readonly PathKey[], raw: unknown): string[] {
-  cachedJsonSchema ??= environmentJsonSchema() as JsonSchema;
-  let candidates: JsonSchema[] = [cachedJsonSchema];
-  keys.forEach((key, depth) => {
-    const value = valueAt(raw, keys.slice(0, depth + 1));
-    candidates = candidates.flatMap((schema) => {
-      const options = [...(schema.oneOf ?? []), ...(schema.anyOf ?? []), schema];
-      return options.flatMap((option) => {
-        const next = typeof key === "number" ? option.items : option.properties?.[key];
-        return next ? pickUnionMember(next, value) : [];
-      });
-    });
-  });
-  // Objects list their fields; maps with a closed set of keys (partialRecord) list those.
-  return [...new Set(candidates.flatMap((schema) => [...Object.keys(schema.properties ?? {}), ...(schema.propertyNames?.enum ?? [])]))].sort();
-}
-
-/** For a discriminated union, the member whose constant fields match `value`; otherwise every member. */
-function pickUnionMember(schema: JsonSchema, value: unknown): JsonSchema[] {
-  const members = schema.oneOf ?? schema.anyOf;
-  if (!members) return [schema];
-  const given = (key: string) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined);
-  const matching = members.filter((member) =>
-    Object.entries(member.properties ?? {}).every(([key, property]) => {
-      const value = given(key);
-      if (property.const !== undefined) return (value ?? (property as { default?: unknown }).default) === property.const;
-      return value === undefined || !property.enum || property.enum.includes(value);
-    }),
-  );
-  return matching.length > 0 ? matching : members;
 }
