@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import { parse } from "yaml";
-import { BuildStep, dockerBuildSpec, DockerHubCredentials, renderBuildSpec, scriptPath } from "../constructs";
+import { BuildStep, dockerBuildSpec, DockerHubCredentials, renderBuildSpec } from "../constructs";
+import { scriptPath } from "../constructs/buildspec";
 import { StandIns } from "./support/stand-ins";
 
 const TOKEN = "dckr_pat_CANARY0123456789abcdefXYZ";

@@ -7,17 +7,8 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
-import {
-  AwsStack,
-  DockerBuildProject,
-  DockerHubCredentials,
-  EgressNetwork,
-  formatArn,
-  ImageRepository,
-  PolicyStatement,
-  ServiceRole,
-  terraformLiteral,
-} from "../constructs";
+import { AwsStack, DockerBuildProject, DockerHubCredentials, EgressNetwork, formatArn, ImageRepository, PolicyStatement, ServiceRole } from "../constructs";
+import { terraformLiteral } from "../constructs/private/terraform-literal";
 import { resourcesIn, synthIn } from "./support/environments";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11";

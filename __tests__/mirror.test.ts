@@ -7,14 +7,9 @@ import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { Construct } from "constructs";
 import { Problem } from "../config";
-import {
-  DockerBuildProject,
-  DockerHubSecret,
-  EcrMirror,
-  MirrorSync,
-  repositoryPathOf,
-  scriptPath,
-} from "../constructs";
+import { DockerBuildProject, DockerHubSecret, EcrMirror, MirrorSync } from "../constructs";
+import { scriptPath } from "../constructs/buildspec";
+import { repositoryPathOf } from "../aws/images";
 import { RETAINED } from "../stacks";
 import { environmentFrom, merge, minimalFile, readShipped, resourcesIn, synthIn, synthStackJson } from "./support/environments";
 import { problemsOf as problemsOfFile } from "./support/environments";

@@ -6,7 +6,8 @@
  */
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { DockerHubCredentials, DockerHubSecret, dockerHubTokenCommand } from "../constructs";
+import { DockerHubCredentials, DockerHubSecret } from "../constructs";
+import { dockerHubTokenCommand } from "../constructs/private/token-command";
 import { resourcesIn, synthIn } from "./support/environments";
 import { StandIns } from "./support/stand-ins";
 

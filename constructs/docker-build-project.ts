@@ -17,7 +17,7 @@ import { DockerHubCredentials } from "./dockerhub-credentials";
 import { grantMirrorPull, MirrorLocation, registryOf } from "./ecr-mirror";
 import { ImageRepository } from "./image-repository";
 import { ServiceRole } from "./service-role";
-import { terraformLiteral } from "./terraform-literal";
+import { terraformLiteral } from "./private/terraform-literal";
 
 /** A CodePipeline action starts the build and hands it the source. */
 export interface CodePipelineSource {

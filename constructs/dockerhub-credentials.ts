@@ -2,8 +2,8 @@ import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsStack, formatArn } from "./aws-stack";
 import { IGrantable, PolicyStatement } from "./iam";
-import { terraformLiteral } from "./terraform-literal";
-import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TOKEN_PLACEHOLDER, TokenStoreMode, tokenStoreScript } from "./token-command";
+import { terraformLiteral } from "./private/terraform-literal";
+import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TOKEN_PLACEHOLDER, TokenStoreMode, tokenStoreScript } from "./private/token-command";
 
 export interface DockerHubCredentialsProps {
   /** SSM path the parameters live under: `<prefix>/username` and `<prefix>/token`. */

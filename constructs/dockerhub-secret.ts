@@ -4,10 +4,10 @@ import { Construct } from "constructs";
 import { AwsStack, formatArn } from "./aws-stack";
 import { DockerHubCredentials } from "./dockerhub-credentials";
 import { IGrantable, PolicyStatement } from "./iam";
-import { protectStateful } from "./stateful";
-import { terraformLiteral } from "./terraform-literal";
-import { adopt } from "./terraform-blocks";
-import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TokenStoreMode, tokenStoreScript } from "./token-command";
+import { protectStateful } from "./private/stateful";
+import { terraformLiteral } from "./private/terraform-literal";
+import { adopt } from "./private/terraform-blocks";
+import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TokenStoreMode, tokenStoreScript } from "./private/token-command";
 
 export interface DockerHubSecretProps {
   /**

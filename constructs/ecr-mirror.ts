@@ -5,10 +5,8 @@ import { EcrRepositoryCreationTemplate } from "@cdktf/provider-aws/lib/ecr-repos
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
 import { TerraformIterator } from "cdktf";
 import { Construct } from "constructs";
-import { protectStateful } from "./stateful";
-import { repositoryPathOf } from "../aws/images";
+import { protectStateful } from "./private/stateful";
 
-export { repositoryPathOf };
 import { DEFAULTS } from "../aws/defaults";
 import { AwsStack, formatArn } from "./aws-stack";
 import { DockerHubSecret } from "./dockerhub-secret";
@@ -16,7 +14,7 @@ import { IGrantable, PolicyStatement } from "./iam";
 import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS, grantEcrLogin, lifecyclePolicy } from "./image-repository";
 import { RegistryPolicyStatement } from "./registry-policy";
 import { ServiceRole } from "./service-role";
-import { adopt, forget, instanceAddress, moved } from "./terraform-blocks";
+import { adopt, forget, instanceAddress, moved } from "./private/terraform-blocks";
 
 /** An upstream registry beyond Docker Hub and ECR Public, e.g. GHCR or Quay. */
 export interface MirrorUpstream {

@@ -10,7 +10,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { protectStateful } from "./stateful";
+import { protectStateful } from "./private/stateful";
 import { vpcEndpointServiceName } from "../aws/partitions";
 import { DEFAULTS } from "../aws/defaults";
 import { availabilityZonesProblem, MAX_AVAILABILITY_ZONES, named, refuse, vpcCidrProblem } from "../aws/rules";

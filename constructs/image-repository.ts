@@ -1,7 +1,7 @@
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { Construct } from "constructs";
-import { protectStateful } from "./stateful";
+import { protectStateful } from "./private/stateful";
 import { DEFAULTS } from "../aws/defaults";
 import { AwsStack, formatArn } from "./aws-stack";
 import { IGrantable } from "./iam";

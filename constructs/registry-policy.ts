@@ -2,8 +2,8 @@ import { EcrRegistryPolicy } from "@cdktf/provider-aws/lib/ecr-registry-policy";
 import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsStack } from "./aws-stack";
-import { terraformLiteral } from "./terraform-literal";
-import { credentialsPreamble } from "./token-command";
+import { terraformLiteral } from "./private/terraform-literal";
+import { credentialsPreamble } from "./private/token-command";
 
 /** One statement of the registry's permissions policy, as IAM JSON. */
 export interface RegistryPolicyStatement {

@@ -3,9 +3,9 @@ import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsStack } from "./aws-stack";
 import { PolicyStatement } from "./iam";
-import { adopt } from "./terraform-blocks";
-import { terraformLiteral } from "./terraform-literal";
-import { credentialsPreamble } from "./token-command";
+import { adopt } from "./private/terraform-blocks";
+import { terraformLiteral } from "./private/terraform-literal";
+import { credentialsPreamble } from "./private/token-command";
 
 /** How ECR scans: BASIC (ECR's own, on push) or ENHANCED (Amazon Inspector, on push or continuously). */
 export type ScanType = "BASIC" | "ENHANCED";

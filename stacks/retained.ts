@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { TerraformStack } from "cdktf";
 import { Environment } from "../config/environment";
 import { EgressNetwork } from "../constructs/egress-network";
-import { forget } from "../constructs/terraform-blocks";
+import { forget } from "../constructs/private/terraform-blocks";
 
 /** A resource's Terraform address: `<type>.<name>`. */
 export interface ResourceAddress {

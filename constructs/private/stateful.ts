@@ -4,7 +4,7 @@
  * DP-DATA1, so the protection and the marking never drift apart.
  */
 import { TerraformResource } from "cdktf";
-import { STATEFUL_METADATA, StatefulMark } from "../policies/rule";
+import { STATEFUL_METADATA, StatefulMark } from "../../policies/rule";
 
 /** `"retain"`: kept (`prevent_destroy`; forgotten, never deleted, when dropped). `"destroy"`: goes with the config. */
 export type RemovalPolicy = "retain" | "destroy";
