@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Environment, loadEnvironments, STRATEGIES, Strategy, uses } from "../config";
+import { Environment, loadEnvironments, STRATEGIES, Strategy, usesStrategy } from "../config";
 import { dockerBuildSpec, DockerHubCredentials, renderBuildSpec } from "../constructs";
 import { RETAINED } from "../stacks";
 import { environmentFrom, PROJECT_ROOT, readShipped, synthStackJson } from "./support/environments";
@@ -93,9 +93,9 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
     // What Terraform will send after evaluating its templates: escaping must not have mangled the shell.
     const [source] = project.source as Record<string, unknown>[];
     const expected = dockerBuildSpec({
-      dockerHubLogin: uses(environment, "authenticated"),
+      dockerHubLogin: usesStrategy(environment, "authenticated"),
       pushToEcr: environment.build.imageRepository.create,
-      pullFromMirror: uses(environment, "mirror"),
+      pullFromMirror: usesStrategy(environment, "mirror"),
     });
     expect(source.buildspec).toBe(renderBuildSpec(expected));
     const logGroup = afterNamed(c.plan!, "aws_cloudwatch_log_group", `/aws/codebuild/${environment.build.projectName}`);
@@ -143,7 +143,7 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
     const statements = buildPolicy(c);
     const project = buildProject(c);
     const variables = (project.environment as { environment_variable: { type: string }[] }[])[0].environment_variable;
-    if (!uses(environment, "authenticated")) {
+    if (!usesStrategy(environment, "authenticated")) {
       expect(store).toBeUndefined();
       expect(variables.filter((v) => v.type === "PARAMETER_STORE")).toEqual([]);
       expect(statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith("ssm:") || a.startsWith("kms:"))).toEqual([]);
@@ -181,7 +181,7 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
     const graph = new ConfigurationGraph(c.plan!);
     const project = graph.ofType("aws_codebuild_project").find((p) => graph.constant(p, "name") === c.environment.build.projectName)!;
     const buildSubnets = graph.references(project, ["vpc_config", 0, "subnets"]);
-    if (!uses(c.environment, "fixed-ip")) {
+    if (!usesStrategy(c.environment, "fixed-ip")) {
       expect(buildSubnets).toEqual([]);
       expect(afterOf(c.plan!, "aws_vpc")).toEqual([]);
       expect(buildPolicy(c).flatMap((s) => list(s.Action)).filter((a) => a.startsWith("ec2:"))).toEqual([]);
@@ -223,7 +223,7 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
     );
     const ecrStatements = buildPolicy(c).filter((s) => list(s.Action).some((a) => a.startsWith("ecr:")));
     const ownRepository = `arn:aws:ecr:${environment.region}:${environment.accountId}:repository/${environment.build.imageRepository.name}`;
-    if (!uses(environment, "mirror")) {
+    if (!usesStrategy(environment, "mirror")) {
       expect(variables).not.toHaveProperty("REGISTRY_MIRROR");
       expect(ecrStatements.flatMap((s) => list(s.Resource))).toEqual(["*", ownRepository]);
       expect(afterOf(c.plan!, "aws_ecr_pull_through_cache_rule")).toEqual([]);
@@ -258,7 +258,7 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
   each("%s: own mirror: the Docker Hub rule reads the ecr-pullthroughcache/ secret, templates cover every cache prefix", (_label, c) => {
     const { environment } = c;
     const rules = afterOf(c.plan!, "aws_ecr_pull_through_cache_rule");
-    if (!uses(environment, "mirror") || environment.mirror.registry !== "own") {
+    if (!usesStrategy(environment, "mirror") || environment.mirror.registry !== "own") {
       expect(rules).toEqual([]);
       return;
     }
@@ -292,7 +292,7 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
   each("%s: own mirror with images: the schedule starts the sync project, which may push to the pinned repositories only", (_label, c) => {
     const { environment } = c;
     const schedules = afterOf(c.plan!, "aws_scheduler_schedule");
-    if (!uses(environment, "mirror") || environment.mirror.registry !== "own" || environment.mirror.images.length === 0) {
+    if (!usesStrategy(environment, "mirror") || environment.mirror.registry !== "own" || environment.mirror.images.length === 0) {
       expect(schedules).toEqual([]);
       return;
     }

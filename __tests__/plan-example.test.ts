@@ -30,8 +30,8 @@ describe("npm pack", () => {
         "dist/index.d.ts",
         "dist/constructs/ecr-mirror.js",
         "dist/constructs/ecr-mirror.d.ts",
-        "dist/constructs/scripts/dockerhub-login.sh",
-        "dist/constructs/scripts/mirror-sync.sh",
+        "dist/constructs/build-steps/dockerhub-login.sh",
+        "dist/constructs/build-steps/mirror-sync.sh",
         "schema/environment.schema.json",
       ]),
     );

@@ -11,7 +11,7 @@ import { repositoryPathOf } from "../aws/images";
 import { PARTITION_FACTS, partitionOf } from "../aws/partitions";
 import { defaultAvailabilityZones } from "../aws/regions";
 import { roleNameProblem, zoneInRegionProblem } from "../aws/rules";
-import { Environment, uses } from "./environment";
+import { Environment, usesStrategy } from "./environment";
 import { formatPath, PathKey, Problem } from "./problems";
 import { normalizeStrategies } from "./resolve";
 import { EnvironmentFile, Strategy } from "./schema";
@@ -279,12 +279,12 @@ export function warningsFor(raw: Record<string, unknown>, environment: Environme
   const set = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
   const inert = (section: string, strategy: Strategy, kept: readonly string[] = []) => {
     const fields = raw[section];
-    if (!set(fields) || uses(environment, strategy)) return;
+    if (!set(fields) || usesStrategy(environment, strategy)) return;
     for (const key of Object.keys(fields).filter((k) => !kept.includes(k))) {
       warn([section, key], `has no effect: the strategy does not include "${strategy}"`);
     }
   };
-  const hostsMirror = uses(environment, "mirror") && environment.mirror.registry === "own";
+  const hostsMirror = usesStrategy(environment, "mirror") && environment.mirror.registry === "own";
   // The username also goes into the mirror's secret; removal policies decide what happens when a strategy is dropped.
   inert("dockerHub", "authenticated", hostsMirror ? ["username"] : []);
   inert("network", "fixed-ip", ["elasticIps", "vpc"]);
@@ -325,13 +325,13 @@ export function checkAcrossEnvironments(environments: readonly Environment[]): P
   const problems: Problem[] = [];
   for (const environment of environments) {
     const mirror = environment.mirror;
-    if (!uses(environment, "mirror") || mirror.registry !== "shared") continue;
+    if (!usesStrategy(environment, "mirror") || mirror.registry !== "shared") continue;
     const host = environments.find((other) => other !== environment && other.accountId === mirror.accountId && other.region === mirror.region)
       ?? environments.find((other) => other !== environment && other.accountId === mirror.accountId);
     if (!host) continue;
     const problem = (path: string, message: string) => problems.push({ file: environment.file, path, message: `${message} (${host.file})` });
     const hosted = host.mirror;
-    if (!uses(host, "mirror") || hosted.registry !== "own") {
+    if (!usesStrategy(host, "mirror") || hosted.registry !== "own") {
       problem("mirror.accountId", `builds against the mirror of account ${mirror.accountId}, but ${host.name} does not host one there`);
       continue;
     }

@@ -61,7 +61,7 @@ export interface Environment {
 }
 
 /** Whether the environment uses `strategy` (alone or combined). */
-export function uses(environment: Environment, strategy: Strategy): boolean {
+export function usesStrategy(environment: Environment, strategy: Strategy): boolean {
   return environment.strategies.includes(strategy);
 }
 

@@ -32,7 +32,7 @@ export type BuildStep = "ecr-login" | "dockerhub-login" | "dockerhub-quota" | "d
 
 /** Absolute path of a step's script, for tests and for users who want to read it. */
 export function scriptPath(step: BuildStep): string {
-  return path.join(__dirname, "scripts", `${step}.sh`);
+  return path.join(__dirname, "build-steps", `${step}.sh`);
 }
 
 /**

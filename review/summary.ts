@@ -4,7 +4,7 @@
  * the environment will cost a month, and how many builds fit in Docker
  * Hub's limit with its strategy.
  */
-import { Environment, uses } from "../config/environment";
+import { Environment, usesStrategy } from "../config/environment";
 import { LEGACY, RETAINED } from "../stacks/retained";
 import { PlanJson } from "../terraform/plan-json";
 import { HOURS_PER_MONTH, PRICE_SOURCE, pricesFor, SSM_STANDARD_PARAMETER_MONTH } from "./pricing";
@@ -141,7 +141,7 @@ export function estimateCost(environment: Environment, plan: PlanJson): Environm
     add("ECR storage for the mirror (estimate)", environment.estimates.mirrorStorageGb, "GB-month", prices.ecrStorageGbMonth);
   }
   // The credentials' parameters are stored outside Terraform's resources: count them from the strategy.
-  add("SSM standard parameters", uses(environment, "authenticated") ? 2 : 0, "parameter", SSM_STANDARD_PARAMETER_MONTH);
+  add("SSM standard parameters", usesStrategy(environment, "authenticated") ? 2 : 0, "parameter", SSM_STANDARD_PARAMETER_MONTH);
   const unpriced = items.filter((item) => item.unitPriceUsd === null).map((item) => item.item);
   return {
     monthlyUsd: round(items.reduce((sum, item) => sum + (item.monthlyUsd ?? 0), 0)),
@@ -159,7 +159,7 @@ export function estimateCost(environment: Environment, plan: PlanJson): Environm
 export function pullBudget(environment: Environment): PullBudget {
   const pullsPerBuild = environment.estimates.pullsPerBuild;
   const builds = (limit: number) => (pullsPerBuild === 0 ? null : Math.floor(limit / pullsPerBuild));
-  if (uses(environment, "mirror")) {
+  if (usesStrategy(environment, "mirror")) {
     return {
       limitPer6h: null,
       countedPer: "the mirror's Docker Hub account",
@@ -170,7 +170,7 @@ export function pullBudget(environment: Environment): PullBudget {
         "so Docker Hub pulls do not grow with the number of builds.",
     };
   }
-  if (uses(environment, "authenticated")) {
+  if (usesStrategy(environment, "authenticated")) {
     if (environment.estimates.dockerHubPlan !== "personal") {
       return {
         limitPer6h: null,

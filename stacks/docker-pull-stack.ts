@@ -1,6 +1,6 @@
 import { Aspects, TerraformOutput, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { Environment, uses } from "../config/environment";
+import { Environment, usesStrategy } from "../config/environment";
 import { AwsStack, formatArn } from "../constructs/aws-stack";
 import { BuildVpc, DockerBuildProject } from "../constructs/docker-build-project";
 import { DockerHubCredentials } from "../constructs/dockerhub-credentials";
@@ -60,7 +60,7 @@ export class DockerPullStack extends AwsStack {
     // Earlier versions of this stack held the stored token in resources Terraform refreshes: forget them, never delete.
     retain(this, [...LEGACY.dockerHubParameters, LEGACY.mirrorSecretVersion]);
 
-    if (uses(environment, "authenticated")) {
+    if (usesStrategy(environment, "authenticated")) {
       this.credentials = new DockerHubCredentials(this, "dockerhub", {
         parameterPrefix: environment.dockerHub.parameterPrefix,
         username: environment.dockerHub.username,
@@ -75,12 +75,12 @@ export class DockerPullStack extends AwsStack {
     }
 
     let buildVpc: BuildVpc | undefined;
-    if (uses(environment, "fixed-ip")) {
+    if (usesStrategy(environment, "fixed-ip")) {
       ({ network: this.network, vpc: buildVpc } = this.fixedIpNetwork(environment));
     }
     this.retainUnusedElasticIps(environment);
 
-    if (uses(environment, "mirror")) {
+    if (usesStrategy(environment, "mirror")) {
       ({ mirror: this.mirror, secret: this.mirrorSecret, sync: this.mirrorSync, location: this.mirrorLocation } =
         this.ecrMirror(environment, dockerHubToken.stringValue));
     }
@@ -284,7 +284,7 @@ export class DockerPullStack extends AwsStack {
       output("vpc_id", this.network.vpcId, "The builds' VPC.");
       output("private_subnet_ids", this.network.privateSubnetIds, "The private subnets builds run in.");
       output("nat_gateway_ids", this.network.natGateways.map((nat) => nat.id), "The NAT gateways builds leave through.");
-    } else if (uses(this.environment, "fixed-ip") && this.environment.network.vpc === "existing") {
+    } else if (usesStrategy(this.environment, "fixed-ip") && this.environment.network.vpc === "existing") {
       output("vpc_id", this.environment.network.vpcId, "The builds' VPC (yours).");
       output("private_subnet_ids", [...this.environment.network.privateSubnetIds], "The private subnets builds run in (yours).");
     }
