@@ -302,3 +302,16 @@ describe("the stack with fixed-ip", () => {
 function list(value: string | string[]): string[] {
   return Array.isArray(value) ? value : [value];
 }
+
+describe("EgressNetwork checks its props when created, with the checks the config runs", () => {
+  const refused = (build: (scope: Construct) => void) => () => synth(build);
+
+  test.each([
+    ["a public CIDR", { cidr: "8.8.0.0/16" }, /cidr "8.8.0.0\/16": must be private/],
+    ["a CIDR too small for the layout", { cidr: "10.0.0.0/26" }, /the prefix must be \/16 to \/24/],
+    ["zones of another region", { availabilityZones: ["eu-west-1a", "us-east-1b"] }, /availabilityZones \["eu-west-1a","us-east-1b"\]: "us-east-1b": not a zone of eu-west-1/],
+    ["a zone twice", { availabilityZones: ["eu-west-1a", "eu-west-1a"] }, /"eu-west-1a": listed twice/],
+  ])("EgressNetwork refuses %s", (_what, props, message) => {
+    expect(refused((scope) => new EgressNetwork(scope, "net", { availabilityZones: ["eu-west-1a", "eu-west-1b"], ...props }))).toThrow(message);
+  });
+});

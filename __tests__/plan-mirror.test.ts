@@ -9,7 +9,8 @@ import { Environment } from "../config";
 import { LEGACY, RETAINED } from "../stacks";
 import { environmentFrom, readShipped, synthStackJson } from "./support/environments";
 import { cleanUpPlansAfterAll, describeWithTerraform, PLAN_TIMEOUT, startPlan } from "./support/plans";
-import { ExistingResource, PlanResult } from "../terraform";
+import { PlanResult } from "../terraform";
+import { ExistingResource } from "./support/recorded-state";
 
 cleanUpPlansAfterAll();
 

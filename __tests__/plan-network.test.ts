@@ -7,7 +7,8 @@ import { Environment } from "../config";
 import { RETAINED } from "../stacks";
 import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
 import { afterOf, cleanUpPlansAfterAll, ConfigurationGraph, describeWithTerraform, PLAN_TIMEOUT, rolePolicy, startPlan } from "./support/plans";
-import { changesOf, ExistingResource } from "../terraform";
+import { changesOf } from "../terraform";
+import { ExistingResource } from "./support/recorded-state";
 
 cleanUpPlansAfterAll();
 

@@ -249,9 +249,3 @@ export async function sharedDataDir(terraform: Terraform): Promise<{ lockFile: s
   }
   return { lockFile, dataDir };
 }
-
-/** Initializes the shared data directory once, before the tests' plans. */
-export async function warmPluginCache(): Promise<void> {
-  const terraform = setUpTerraform({ quiet: true });
-  if (terraform) await sharedDataDir(terraform);
-}

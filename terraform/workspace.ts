@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { AWS_CREDENTIAL_VARIABLES, runTerraform, sharedDataDir, Terraform, TerraformError, withInitLock, WORK_ROOT } from "./cli";
 import { offlineCopy } from "./copies";
 import { PROVIDER_POOL_VARIABLE, withPooledProvider } from "./provider-pool";
-import { ExistingResource, PlanJson, StateJson, stateWith } from "./plan-json";
+import { PlanJson, StateJson } from "./plan-json";
 
 export interface WorkspaceOptions {
   /** Where the directory goes. @default .terraform-cache/ in the repository */
@@ -87,9 +87,9 @@ export class Workspace {
     fs.writeFileSync(path.join(this.dir, "main.tf.json"), JSON.stringify(configuration, null, 2));
   }
 
-  /** Writes a state file, as if a deploy had recorded `resources`. */
-  writeState(resources: readonly ExistingResource[]): void {
-    fs.writeFileSync(path.join(this.dir, "terraform.tfstate"), JSON.stringify(stateWith(resources), null, 2));
+  /** Writes `state` (a Terraform state file's JSON) as the state to plan against. */
+  writeState(state: Record<string, unknown>): void {
+    fs.writeFileSync(path.join(this.dir, "terraform.tfstate"), JSON.stringify(state, null, 2));
   }
 
   /** The recorded state, or undefined before anything was applied. */
@@ -191,8 +191,8 @@ export interface PlanResult {
 export interface PlanOptions {
   /** Terraform variables, passed as TF_VAR_* (as CI would). */
   readonly variables?: Record<string, string>;
-  /** Resources to put in the state before planning, as if a deploy had created them. */
-  readonly existing?: readonly ExistingResource[];
+  /** A recorded state (a state file's JSON) to plan against. @default - none: planned from empty state */
+  readonly state?: Record<string, unknown>;
   /** A state file a deploy recorded, to plan against (offline: copied into the working directory, not refreshed). */
   readonly stateFile?: string;
   /** Plan a destroy (`terraform plan -destroy`). @default false */
@@ -223,7 +223,7 @@ export async function planStack(terraform: Terraform, name: string, stackJson: R
   const workspace = Workspace.create(terraform, name, { workRoot: options.workRoot, online: options.online });
   try {
     workspace.write(options.online ? stackJson : offlineCopy(stackJson));
-    if (options.existing) workspace.writeState(options.existing);
+    if (options.state) workspace.writeState(options.state);
     if (options.stateFile) fs.copyFileSync(options.stateFile, path.join(workspace.dir, "terraform.tfstate"));
     const validated = options.validate ? await workspace.validate() : "";
     const { plan, output } = await workspace.plan({ variables: options.variables, destroy: options.destroy, refresh: options.online === true });

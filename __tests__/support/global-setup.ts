@@ -6,14 +6,16 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, startProviderPool, warmPluginCache } from "../../terraform";
+import { PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, sharedDataDir, startProviderPool } from "../../terraform";
 import { COVERAGE_DIR } from "./coverage";
 
 export default async function globalSetup(): Promise<void> {
   fs.rmSync(COVERAGE_DIR, { recursive: true, force: true });
-  await warmPluginCache();
   const terraform = setUpTerraform({ quiet: true });
-  if (!terraform || process.env.TF_PROVIDER_POOL === "off") return;
+  if (!terraform) return;
+  // The one init every local copy shares (an init hashes the 675 MB provider).
+  await sharedDataDir(terraform);
+  if (process.env.TF_PROVIDER_POOL === "off") return;
   const pool = await startProviderPool(terraform, Math.max(2, os.cpus().length));
   process.env[PROVIDER_POOL_VARIABLE] = pool.file;
   (globalThis as { providerPool?: ProviderPool }).providerPool = pool;

@@ -5,7 +5,7 @@
  */
 import { Environment } from "../../config";
 import { LEGACY } from "../../stacks";
-import { ExistingResource } from "../../terraform";
+import { ExistingResource } from "./recorded-state";
 
 export function legacyTokenParameters(environment: Environment): ExistingResource[] {
   const [legacyUsername, legacyToken] = LEGACY.dockerHubParameters;

@@ -3,6 +3,7 @@
  * plans as soon as a file is loaded (one Terraform per core), and readers
  * for the plan JSON.
  */
+import { ExistingResource, stateWith } from "./recorded-state";
 import * as os from "node:os";
 import { changesOf, cleanUp, planStack, PlanJson, PlanResult, setUpTerraform } from "../../terraform";
 
@@ -35,11 +36,13 @@ async function pooled<T>(task: () => Promise<T>): Promise<T> {
 export function startPlan(
   name: string,
   stackJson: Record<string, unknown>,
-  options?: Parameters<typeof planStack>[3],
+  options: Parameters<typeof planStack>[3] & { existing?: readonly ExistingResource[] } = {},
 ): Promise<PlanResult> {
+  const { existing, ...planOptions } = options;
+  const withState = existing ? { ...planOptions, state: stateWith(existing) } : planOptions;
   // describe.skip still collects its block: without terraform, start nothing.
   const planned = terraform
-    ? pooled(() => planStack(terraform, name, stackJson, options))
+    ? pooled(() => planStack(terraform, name, stackJson, withState))
     : Promise.reject(new Error("no terraform"));
   started.push(planned.catch(() => undefined));
   return planned;

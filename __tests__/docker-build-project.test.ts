@@ -1,142 +1,14 @@
-/** Each construct on its own, through cdktf's matchers: what it creates and what its grants allow. */
+/** DockerBuildProject: the CodeBuild project, its role, logs, source and webhook, through cdktf's matchers. */
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
 import { CodebuildWebhook } from "@cdktf/provider-aws/lib/codebuild-webhook";
-import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
-import { AwsStack, DockerBuildProject, DockerHubCredentials, EgressNetwork, formatArn, ImageRepository, PolicyStatement, ServiceRole } from "../constructs";
+import { DockerBuildProject, DockerHubCredentials, ImageRepository, ServiceRole } from "../constructs";
 import { terraformLiteral } from "../constructs/private/terraform-literal";
-import { resourcesIn, synthIn } from "./support/environments";
-
-const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b9c6c1e-7d1a-4c4e-9a51-2f4d0b7e6a11";
-
-const synth = (build: (scope: Construct) => void) => synthIn("123456789012", "eu-west-1", build);
-
-/** A grantee that just collects statements. */
-class Recorder implements Pick<ServiceRole, "addToPrincipalPolicy"> {
-  readonly statements: PolicyStatement[] = [];
-  addToPrincipalPolicy(statement: PolicyStatement): void {
-    this.statements.push(statement);
-  }
-}
-
-function policyOf(json: string): { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[] {
-  const [policy] = Object.values(JSON.parse(json).resource.aws_iam_role_policy) as { policy: string }[];
-  return JSON.parse(policy.policy).Statement;
-}
-
-describe("AwsStack and formatArn", () => {
-  test("ARNs use the partition of the region", () => {
-    const app = Testing.app();
-    for (const [region, expected] of [
-      ["eu-west-1", "arn:aws:ssm:eu-west-1:123456789012:parameter/x"],
-      ["cn-north-1", "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x"],
-      ["us-gov-west-1", "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/x"],
-    ]) {
-      const stack = new AwsStack(app, region, { accountId: "123456789012", region });
-      expect(formatArn(stack, { service: "ssm", resource: "parameter/x" })).toBe(expected);
-    }
-  });
-
-  test("a construct outside an AwsStack gets a clear error", () => {
-    const stack = new TerraformStack(Testing.app(), "bare");
-    expect(() => new ImageRepository(stack, "repo", { repositoryName: "x" })).toThrow(
-      "bare/repo: this construct needs an AWS account and region: create it in an AwsStack (new AwsStack(app, id, { accountId, region }), or a stack that extends it), not in bare, a plain TerraformStack.",
-    );
-  });
-
-  test.each([
-    [{ accountId: "12345", region: "eu-west-1" }, 'accountId "12345": expected a 12-digit AWS account id'],
-    [{ accountId: "123456789012", region: "eu-west-9" }, 'region "eu-west-9" is not one the pinned AWS provider knows'],
-  ])("an AwsStack refuses %p", (props, message) => {
-    expect(() => new AwsStack(Testing.app(), "s", props)).toThrow(message);
-  });
-});
-
-describe("DockerHubCredentials", () => {
-  // How the parameters are stored: token-command.test.ts.
-  test("grantRead: ssm:GetParameters on exactly the two parameters; no KMS statement with the AWS managed key", () => {
-    const grantee = new Recorder();
-    synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p" }).grantRead(grantee));
-    expect(grantee.statements).toEqual([
-      {
-        sid: "ReadDockerHubCredentials",
-        actions: ["ssm:GetParameters"],
-        resources: ["arn:aws:ssm:eu-west-1:123456789012:parameter/p/username", "arn:aws:ssm:eu-west-1:123456789012:parameter/p/token"],
-      },
-    ]);
-  });
-
-  test("grantRead with a customer key: kms:Decrypt through SSM only, for these parameters only", () => {
-    const grantee = new Recorder();
-    synth((scope) => new DockerHubCredentials(scope, "hub", { parameterPrefix: "/p", kmsKeyArn: KEY }).grantRead(grantee));
-    expect(grantee.statements[1]).toEqual({
-      sid: "DecryptDockerHubCredentials",
-      actions: ["kms:Decrypt"],
-      resources: [KEY],
-      conditions: {
-        StringEquals: {
-          "kms:ViaService": "ssm.eu-west-1.amazonaws.com",
-          "kms:EncryptionContext:PARAMETER_ARN": [
-            "arn:aws:ssm:eu-west-1:123456789012:parameter/p/username",
-            "arn:aws:ssm:eu-west-1:123456789012:parameter/p/token",
-          ],
-        },
-      },
-    });
-  });
-});
-
-describe("ImageRepository", () => {
-  test("scanned, immutable, kept (prevent_destroy, never force-deleted), with a lifecycle policy; grantPush is push to this repository only", () => {
-    const grantee = new Recorder();
-    const json = synth((scope) => new ImageRepository(scope, "images", { repositoryName: "team-dev" }).grantPush(grantee));
-    expect(json).toHaveResourceWithProperties(EcrRepository, {
-      name: "team-dev",
-      image_tag_mutability: "IMMUTABLE",
-      force_delete: false,
-      lifecycle: { prevent_destroy: true },
-      image_scanning_configuration: { scan_on_push: true },
-      encryption_configuration: [{ encryption_type: "AES256" }],
-    });
-    expect(grantee.statements).toEqual([
-      { sid: "EcrLogin", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
-      expect.objectContaining({ sid: "PushToImageRepository", resources: ["arn:aws:ecr:eu-west-1:123456789012:repository/team-dev"] }),
-    ]);
-  });
-});
-
-test('ImageRepository with removalPolicy "destroy": deleted with its images when it goes (a refused delete would stop an apply half-way)', () => {
-  const json = synth((scope) => new ImageRepository(scope, "images", { repositoryName: "team-dev", removalPolicy: "destroy" }));
-  const [repository] = resourcesIn(json, "aws_ecr_repository");
-  expect(repository).toMatchObject({ force_delete: true });
-  expect(repository).not.toHaveProperty("lifecycle");
-});
-
-describe("ServiceRole", () => {
-  const role = (scope: Construct) => new ServiceRole(scope, "role", { roleName: "r", servicePrincipal: "codebuild.amazonaws.com" });
-
-  test.each<[string, PolicyStatement, RegExp]>([
-    ["a wildcard action", { sid: "Bad", actions: ["ecr:*"], resources: ["*"] }, /wildcard action/],
-    ["a statement id IAM refuses", { sid: "no-dashes", actions: ["s3:GetObject"], resources: ["*"] }, /letters and digits only/],
-  ])("refuses %s", (_what, statement, message) => {
-    synth((scope) => expect(() => role(scope).addToPrincipalPolicy(statement)).toThrow(message));
-  });
-
-  test("the same statement granted twice is one statement; a different one under the same id is an error", () => {
-    const json = synth((scope) => {
-      const r = role(scope);
-      const statement = { sid: "EcrLogin", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] };
-      r.addToPrincipalPolicy(statement);
-      r.addToPrincipalPolicy({ ...statement });
-      expect(() => r.addToPrincipalPolicy({ ...statement, resources: ["arn:aws:ecr:*"] })).toThrow(/already used/);
-    });
-    expect(policyOf(json)).toHaveLength(1);
-  });
-});
+import { policyOf, synth } from "./support/constructs";
+import { resourcesIn } from "./support/environments";
 
 describe("DockerBuildProject", () => {
   const project = (scope: Construct, props: Partial<ConstructorParameters<typeof DockerBuildProject>[2]> = {}) =>
@@ -266,7 +138,7 @@ describe("DockerBuildProject", () => {
   });
 });
 
-describe("constructs check their own props when created, with the checks the config runs", () => {
+describe("DockerBuildProject checks its props when created, with the checks the config runs", () => {
   const refused = (build: (scope: Construct) => void) => () => synth(build);
 
   test.each([
@@ -279,20 +151,5 @@ describe("constructs check their own props when created, with the checks the con
   ])("DockerBuildProject refuses %s", (_what, props, message) => {
     const build = { projectName: "app", ...props } as ConstructorParameters<typeof DockerBuildProject>[2];
     expect(refused((scope) => new DockerBuildProject(scope, "build", build))).toThrow(message);
-  });
-
-  test.each([
-    ["a public CIDR", { cidr: "8.8.0.0/16" }, /cidr "8.8.0.0\/16": must be private/],
-    ["a CIDR too small for the layout", { cidr: "10.0.0.0/26" }, /the prefix must be \/16 to \/24/],
-    ["zones of another region", { availabilityZones: ["eu-west-1a", "us-east-1b"] }, /availabilityZones \["eu-west-1a","us-east-1b"\]: "us-east-1b": not a zone of eu-west-1/],
-    ["a zone twice", { availabilityZones: ["eu-west-1a", "eu-west-1a"] }, /"eu-west-1a": listed twice/],
-  ])("EgressNetwork refuses %s", (_what, props, message) => {
-    expect(refused((scope) => new EgressNetwork(scope, "net", { availabilityZones: ["eu-west-1a", "eu-west-1b"], ...props }))).toThrow(message);
-  });
-
-  test("ServiceRole refuses a name IAM refuses", () => {
-    expect(refused((scope) => new ServiceRole(scope, "role", { roleName: "r".repeat(65), servicePrincipal: "codebuild.amazonaws.com" }))).toThrow(
-      /roleName "r{65}": expected an IAM role name: 1 to 64 letters, digits and \+=,\.@_- \(got 65 characters\)/,
-    );
   });
 });
