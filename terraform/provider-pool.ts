@@ -100,6 +100,7 @@ export async function startProviderPool(terraform: Terraform, size: number): Pro
     stopAll();
     throw error;
   }
+  removeStalePoolFiles();
   const file = path.join(WORK_ROOT, `provider-pool-${process.pid}.json`);
   fs.writeFileSync(file, JSON.stringify({ providers: processes.map(({ pid, reattach }) => ({ pid, reattach })) } satisfies PoolFile));
   return {
@@ -111,6 +112,26 @@ export async function startProviderPool(terraform: Terraform, size: number): Pro
       fs.rmSync(`${file}.locks`, { recursive: true, force: true });
     },
   };
+}
+
+/** Pool files of runs that were killed before their teardown (their process is gone): removed, with their lease locks. */
+function removeStalePoolFiles(): void {
+  if (!fs.existsSync(WORK_ROOT)) return;
+  for (const name of fs.readdirSync(WORK_ROOT)) {
+    const pid = /^provider-pool-(\d+)\.json$/.exec(name)?.[1];
+    if (!pid || isRunning(Number(pid))) continue;
+    fs.rmSync(path.join(WORK_ROOT, name), { force: true });
+    fs.rmSync(path.join(WORK_ROOT, `${name}.locks`), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** The provider prints `TF_REATTACH_PROVIDERS='<json>'` once it listens. */
