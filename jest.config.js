@@ -1,18 +1,41 @@
 const os = require("node:os");
 
-/** @type {import('jest').Config} */
-module.exports = {
-  // The plan tests wait on Terraform processes: two workers keep the cores busy even on a 2-core machine.
-  maxWorkers: Math.max(2, os.cpus().length - 1),
+/** What every project shares: transpile only (swc; type-checking is `tsc --noEmit`, run once by `npm test`), cdktf's matchers. */
+const common = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
-  testMatch: ["**/*.test.ts"],
-  // Transpile only (swc): type-checking is `tsc --noEmit`, run once by `npm test`.
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
-  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
-  globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
+};
+
+/**
+ * Three projects: `unit` (no Terraform, no emulator: the inner loop, `npm run test:unit`), `plan` (the real
+ * provider, offline) and `apply` (the real provider against the emulator). `npm test` runs all three. The
+ * plan and apply projects share one pool of running providers (one per core, started once by their global
+ * setup): that pool is the one concurrency limit on Terraform across every worker.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  // Plan and apply tests mostly wait on Terraform processes: a worker per core keeps the cores busy.
+  maxWorkers: Math.max(2, os.cpus().length),
   testTimeout: 30000,
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["**/*.test.ts"], testPathIgnorePatterns: ["/plan-[^/]*$", "/apply-[^/]*$"] },
+    {
+      ...common,
+      displayName: "plan",
+      testMatch: ["**/plan-*.test.ts"],
+      globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+      globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
+    },
+    {
+      ...common,
+      displayName: "apply",
+      testMatch: ["**/apply-*.test.ts"],
+      globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+      globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
+    },
+  ],
 };

@@ -29,3 +29,13 @@ test('ImageRepository with removalPolicy "destroy": deleted with its images when
   expect(repository).toMatchObject({ force_delete: true });
   expect(repository).not.toHaveProperty("lifecycle");
 });
+
+describe("ImageRepository checks its props when created, with the checks the config runs", () => {
+  test.each([
+    ["a name ECR refuses", { repositoryName: "Team/App" }, /repositoryName "Team\/App": expected an ECR repository name/],
+    ["a lifecycle that keeps nothing", { repositoryName: "app", keepLastImages: 0 }, /keepLastImages 0: expected a whole number from 1 to 10000/],
+    ["an expiry of half a day", { repositoryName: "app", untaggedExpiryDays: 0.5 }, /untaggedExpiryDays 0.5: expected a whole number from 1 to 3650/],
+  ])("refuses %s", (_what, props, message) => {
+    expect(() => synth((scope) => new ImageRepository(scope, "images", props))).toThrow(message);
+  });
+});

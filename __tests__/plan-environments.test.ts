@@ -50,7 +50,7 @@ describeWithTerraform("every shipped environment and every flip of its strategy,
   const cases: Case[] = [];
   for (const environment of loadEnvironments({ projectRoot: PROJECT_ROOT })) {
     const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", environment.name, "cdk.tf.json"), "utf8"));
-    cases.push({ label: `${environment.name} as shipped`, environment, planned: startPlan(environment.name, json, { validate: true }) });
+    cases.push({ label: `${environment.name} as shipped`, environment, planned: startPlan(environment.name, json) });
     // Flipping only "strategy" in the file must give a valid, plannable stack.
     for (const strategies of flips()) {
       if (strategies.join() === environment.strategies.join()) continue;

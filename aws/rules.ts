@@ -50,6 +50,21 @@ export const PROJECT_NAME: Shape = {
   expected: "expected a CodeBuild project name: letters, digits, - and _, 2 to 150 characters",
 };
 
+/** ECR repository names: lower-case path components (ECR allows 256 characters; 200 leaves room for prefixes). */
+export const REPOSITORY_NAME: Shape = {
+  pattern: /^(?=.{2,200}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+  expected: "expected an ECR repository name: lower-case letters, digits, and . _ - / between them, 2 to 200 characters",
+};
+
+export function repositoryNameProblem(name: string): Problem {
+  return problemOf(REPOSITORY_NAME, name);
+}
+
+/** A whole number from `min` to `max`. */
+export function wholeNumberProblem(value: number, min: number, max: number): Problem {
+  return Number.isInteger(value) && value >= min && value <= max ? undefined : `expected a whole number from ${min} to ${max}`;
+}
+
 export const AVAILABILITY_ZONE: Shape = { pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, expected: "expected a zone name such as eu-west-1a" };
 
 export function accountIdProblem(accountId: string): Problem {

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { DEFAULTS } from "../aws/defaults";
-import { AVAILABILITY_ZONE, BUILD_IMAGE, COMPUTE_TYPES, LOG_RETENTION_DAYS, MAX_AVAILABILITY_ZONES, PROJECT_NAME, vpcCidrProblem } from "../aws/rules";
+import { AVAILABILITY_ZONE, BUILD_IMAGE, COMPUTE_TYPES, LOG_RETENTION_DAYS, MAX_AVAILABILITY_ZONES, PROJECT_NAME, REPOSITORY_NAME, vpcCidrProblem } from "../aws/rules";
 import { RULES } from "../policies/rules";
 import { accountId, awsRegion, checked, integer, kmsKeyArn, logRetentionDays, oneOf, quoteAll, shaped } from "./primitives";
 
@@ -97,12 +97,7 @@ const imageRepository = z
       .boolean()
       .default(true)
       .describe("Create an ECR repository for the images the build produces, and push to it. Default: true."),
-    name: z
-      .string()
-      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
-        error: "expected an ECR repository name: lower-case letters, digits, and . _ - / between them",
-      })
-      .max(200)
+    name: shaped(REPOSITORY_NAME)
       .optional()
       .describe("Repository name. Default: <project>-<environment>."),
     scanOnPush: z.boolean().default(true).describe("Scan each pushed image for vulnerabilities. Default: true."),

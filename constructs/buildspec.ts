@@ -2,7 +2,7 @@
  * The default buildspec: a real CodeBuild buildspec (version 0.2) generated
  * as an object and written with a YAML library.
  *
- * Each step is a shell script under `scripts/`, a real file the tests run with
+ * Each step is a shell script under `build-steps/`, a real file the tests run with
  * bash; the buildspec embeds them, because with a CodePipeline source the
  * build only sees the user's repository, not ours.
  */
@@ -27,7 +27,7 @@ export interface DockerBuildSpecOptions {
   readonly pullFromMirror?: boolean;
 }
 
-/** The steps, in order; each is a script in `scripts/`. */
+/** The steps, in order; each is a script in `build-steps/`. */
 export type BuildStep = "ecr-login" | "dockerhub-login" | "dockerhub-quota" | "docker-build-push" | "docker-logout" | "mirror-sync";
 
 /** Absolute path of a step's script, for tests and for users who want to read it. */

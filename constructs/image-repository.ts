@@ -3,6 +3,7 @@ import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { Construct } from "constructs";
 import { protectStateful } from "./private/stateful";
 import { DEFAULTS } from "../aws/defaults";
+import { named, refuse, repositoryNameProblem, wholeNumberProblem } from "../aws/rules";
 import { AwsStack, formatArn } from "./aws-stack";
 import { IGrantable } from "./iam";
 
@@ -57,6 +58,11 @@ export class ImageRepository extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
+    refuse(this.node.path, [
+      named("repositoryName", props.repositoryName, repositoryNameProblem(props.repositoryName)),
+      named("keepLastImages", props.keepLastImages, props.keepLastImages === undefined ? undefined : wholeNumberProblem(props.keepLastImages, 1, 10000)),
+      named("untaggedExpiryDays", props.untaggedExpiryDays, props.untaggedExpiryDays === undefined ? undefined : wholeNumberProblem(props.untaggedExpiryDays, 1, 3650)),
+    ]);
     const environment = AwsStack.of(this);
     this.repositoryName = props.repositoryName;
     this.repositoryArn = formatArn(this, { service: "ecr", resource: `repository/${props.repositoryName}` });

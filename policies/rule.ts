@@ -12,11 +12,11 @@ export interface CheckedResource {
   readonly config: Record<string, unknown>;
   /** The construct that made it, to report on. */
   readonly construct: IConstruct;
-  /** What the construct said of it (see `protectStateful` in constructs/stateful.ts). */
+  /** What the construct said of it (see `protectStateful` in constructs/private/stateful.ts). */
   readonly stateful?: StatefulMark;
 }
 
-/** The construct metadata entry that marks a resource as stateful (constructs/stateful.ts writes it). */
+/** The construct metadata entry that marks a resource as stateful (constructs/private/stateful.ts writes it). */
 export const STATEFUL_METADATA = "docker-pulls:stateful";
 
 /** A resource that holds what users rely on, and whether it is protected on purpose. */

@@ -175,14 +175,17 @@ export async function runTerraform(
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; allowExitCodes?: readonly number[] },
 ): Promise<RunResult> {
+  const started = Date.now();
   try {
     const { stdout, stderr } = await execFileAsync(terraform.binary, [...args], {
       cwd: options.cwd,
       env: options.env ?? terraform.env,
       maxBuffer: 256 * 1024 * 1024,
     });
+    recordTiming(args, options.cwd, started);
     return { stdout, stderr, exitCode: 0 };
   } catch (error) {
+    recordTiming(args, options.cwd, started);
     const failure = error as { stdout?: string; stderr?: string; code?: number | string; message: string };
     const exitCode = typeof failure.code === "number" ? failure.code : undefined;
     if (exitCode !== undefined && options.allowExitCodes?.includes(exitCode)) {
@@ -191,6 +194,13 @@ export async function runTerraform(
     const output = [failure.stdout, failure.stderr].filter(Boolean).join("\n") || failure.message;
     throw new TerraformError(`${args[0]} (in ${options.cwd})`, output, exitCode);
   }
+}
+
+/** With TERRAFORM_TIMINGS=<file>, one JSON line per command: which, where, how long (what `npm run bench:test` reads). */
+function recordTiming(args: readonly string[], cwd: string, started: number): void {
+  const file = process.env.TERRAFORM_TIMINGS;
+  if (!file) return;
+  fs.appendFileSync(file, `${JSON.stringify({ command: args[0], dir: path.basename(cwd), ms: Date.now() - started })}\n`);
 }
 
 /**

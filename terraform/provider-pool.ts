@@ -1,6 +1,6 @@
 /**
  * Running AWS provider processes that Terraform reattaches to
- * (TF_REATTACH_PROVIDERS) instead of starting the 700 MB provider, and
+ * (TF_REATTACH_PROVIDERS) instead of starting the 675 MB provider, and
  * loading its schema, for every command: about half of each offline command's time.
  *
  * A provider process keeps its configuration (region, credentials, default

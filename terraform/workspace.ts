@@ -125,11 +125,6 @@ export class Workspace {
     return result.stdout + result.stderr;
   }
 
-  /** `terraform validate`. */
-  async validate(): Promise<string> {
-    return (await this.run(["validate", "-no-color"])).output;
-  }
-
   /** `terraform plan` into a saved plan, then `show -json` of it. */
   async plan(options: PlanRunOptions = {}): Promise<PlanRun> {
     const mode = [...(options.destroy ? ["-destroy"] : []), ...(options.refresh === false ? ["-refresh=false"] : [])];
@@ -198,12 +193,6 @@ export interface PlanOptions {
   /** Plan a destroy (`terraform plan -destroy`). @default false */
   readonly destroy?: boolean;
   /**
-   * Run `terraform validate` first. `plan` validates too; the separate step
-   * (about 2 s) is for the shipped environments, as users run it.
-   * @default false
-   */
-  readonly validate?: boolean;
-  /**
    * Plan with the credentials of the environment, against the real backend
    * and account, refreshing state: the stack as synthesized. Otherwise the
    * offline copy, with fake credentials and no refresh.
@@ -225,9 +214,9 @@ export async function planStack(terraform: Terraform, name: string, stackJson: R
     workspace.write(options.online ? stackJson : offlineCopy(stackJson));
     if (options.state) workspace.writeState(options.state);
     if (options.stateFile) fs.copyFileSync(options.stateFile, path.join(workspace.dir, "terraform.tfstate"));
-    const validated = options.validate ? await workspace.validate() : "";
+    // No separate `terraform validate`: `plan` validates the configuration first, and fails the same way.
     const { plan, output } = await workspace.plan({ variables: options.variables, destroy: options.destroy, refresh: options.online === true });
-    return { dir: workspace.dir, plan: plan!, output: validated + output };
+    return { dir: workspace.dir, plan: plan!, output };
   } catch (error) {
     workspace.remove();
     if (error instanceof TerraformError) throw new Error(`terraform failed for ${name}: ${error.message}`);

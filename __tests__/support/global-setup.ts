@@ -10,6 +10,9 @@ import { PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, sharedDataDir, st
 import { COVERAGE_DIR } from "./coverage";
 
 export default async function globalSetup(): Promise<void> {
+  // The plan and apply projects each name this setup: the pool starts once for both.
+  if ((globalThis as { providerPool?: ProviderPool }).providerPool || process.env.DOCKER_PULLS_SETUP_DONE) return;
+  process.env.DOCKER_PULLS_SETUP_DONE = "1";
   fs.rmSync(COVERAGE_DIR, { recursive: true, force: true });
   const terraform = setUpTerraform({ quiet: true });
   if (!terraform) return;

@@ -5,6 +5,9 @@ import { ProviderPool } from "../../terraform";
 import { COVERAGE_DIR, formatCoverage } from "./coverage";
 
 export default async function globalTeardown(): Promise<void> {
+  // The plan and apply projects each name this teardown: the first one does it.
+  if (!process.env.DOCKER_PULLS_SETUP_DONE) return;
+  delete process.env.DOCKER_PULLS_SETUP_DONE;
   (globalThis as { providerPool?: ProviderPool }).providerPool?.stop();
   const dir = COVERAGE_DIR;
   if (!fs.existsSync(dir)) return;
