@@ -17,9 +17,11 @@ cleanUpPlansAfterAll();
 const EXAMPLE = path.join(PROJECT_ROOT, "examples", "cross-account");
 const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
+// One build of the package for the whole file: the pack test reads it, the example installs it.
+beforeAll(() => npm(["run", "build"], PROJECT_ROOT), 120_000);
+
 describe("npm pack", () => {
   test("holds the compiled package, its types, the build's scripts and the schema; no tests, no environments", () => {
-    npm(["run", "build"], PROJECT_ROOT);
     const [packed] = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], PROJECT_ROOT)) as { files: { path: string }[] }[];
     const files = packed.files.map((f) => f.path);
     expect(files).toEqual(
@@ -43,9 +45,8 @@ describeWithTerraform("examples/cross-account, a separate cdktf app built on the
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "example-out-"));
   const plans = new Map<string, Promise<PlanResult>>();
   beforeAll(() => {
-    // dist/ first: the example installs the project as `npm pack` would pack it.
-    npm(["run", "build"], PROJECT_ROOT);
-    npm(["ci", "--no-audit", "--no-fund"], EXAMPLE);
+    // The example installs the project as `npm pack` packs it, from the dist/ built above (no second build by prepack).
+    npm(["ci", "--no-audit", "--no-fund", "--ignore-scripts"], EXAMPLE);
     execFileSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsc"), ["-p", path.join(EXAMPLE, "tsconfig.json")], { stdio: "pipe" });
     execFileSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: EXAMPLE, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: "pipe" });
     for (const stack of fs.readdirSync(path.join(outdir, "stacks"))) {

@@ -6,6 +6,7 @@
  * depends on nothing outside the repository that it did not find or create itself.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -200,7 +201,10 @@ export async function runTerraform(
 function recordTiming(args: readonly string[], cwd: string, started: number): void {
   const file = process.env.TERRAFORM_TIMINGS;
   if (!file) return;
-  fs.appendFileSync(file, `${JSON.stringify({ command: args[0], dir: path.basename(cwd), ms: Date.now() - started })}\n`);
+  // What was planned, by content: the same configuration and state planned twice shows as the same key.
+  const content = ["main.tf.json", "terraform.tfstate"].map((name) => path.join(cwd, name)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
+  const key = createHash("sha256").update(Buffer.concat(content)).digest("hex").slice(0, 12);
+  fs.appendFileSync(file, `${JSON.stringify({ command: args[0], dir: path.basename(cwd), key, ms: Date.now() - started })}\n`);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 export * from "./cli";
 export * from "./copies";
+export * from "./plan-cache";
 export * from "./plan-json";
 export * from "./provider-pool";
 export * from "./workspace";

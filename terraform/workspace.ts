@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { AWS_CREDENTIAL_VARIABLES, runTerraform, sharedDataDir, Terraform, TerraformError, withInitLock, WORK_ROOT } from "./cli";
 import { offlineCopy } from "./copies";
 import { PROVIDER_POOL_VARIABLE, withPooledProvider } from "./provider-pool";
+import { cachedPlan, isCachedPlanDir, planKey } from "./plan-cache";
 import { PlanJson, StateJson } from "./plan-json";
 
 export interface WorkspaceOptions {
@@ -209,6 +210,15 @@ export interface PlanOptions {
  * saved plan) until `cleanUp`; on failure it is removed.
  */
 export async function planStack(terraform: Terraform, name: string, stackJson: Record<string, unknown>, options: PlanOptions = {}): Promise<PlanResult> {
+  if (options.online) return makePlan(terraform, name, stackJson, options);
+  // Offline plans depend on nothing but these: the same ones, asked twice in a run, are made once (TERRAFORM_PLAN_CACHE).
+  const copy = offlineCopy(stackJson);
+  const state = options.state ?? (options.stateFile ? JSON.parse(fs.readFileSync(options.stateFile, "utf8")) : undefined);
+  const key = planKey(copy, { state, variables: options.variables ?? {}, destroy: options.destroy === true });
+  return cachedPlan(key, () => makePlan(terraform, name, stackJson, options), 15 * 60_000);
+}
+
+async function makePlan(terraform: Terraform, name: string, stackJson: Record<string, unknown>, options: PlanOptions): Promise<PlanResult> {
   const workspace = Workspace.create(terraform, name, { workRoot: options.workRoot, online: options.online });
   try {
     workspace.write(options.online ? stackJson : offlineCopy(stackJson));
@@ -225,6 +235,7 @@ export async function planStack(terraform: Terraform, name: string, stackJson: R
 }
 
 /** Removes plan directories. */
+/** Removes the plans' directories, except those the run's plan cache keeps for other askers. */
 export function cleanUp(results: readonly PlanResult[]): void {
-  for (const result of results) fs.rmSync(result.dir, { recursive: true, force: true });
+  for (const result of results) if (!isCachedPlanDir(result.dir)) fs.rmSync(result.dir, { recursive: true, force: true });
 }

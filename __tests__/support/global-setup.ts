@@ -6,13 +6,16 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, sharedDataDir, startProviderPool } from "../../terraform";
+import * as path from "node:path";
+import { PLAN_CACHE_VARIABLE, PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, sharedDataDir, startProviderPool, WORK_ROOT } from "../../terraform";
 import { COVERAGE_DIR } from "./coverage";
 
 export default async function globalSetup(): Promise<void> {
   // The plan and apply projects each name this setup: the pool starts once for both.
   if ((globalThis as { providerPool?: ProviderPool }).providerPool || process.env.DOCKER_PULLS_SETUP_DONE) return;
   process.env.DOCKER_PULLS_SETUP_DONE = "1";
+  // One plan cache for the run, shared by every worker (they inherit this environment).
+  process.env[PLAN_CACHE_VARIABLE] = path.join(WORK_ROOT, `plan-cache-${process.pid}`);
   fs.rmSync(COVERAGE_DIR, { recursive: true, force: true });
   const terraform = setUpTerraform({ quiet: true });
   if (!terraform) return;

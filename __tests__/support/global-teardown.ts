@@ -1,7 +1,7 @@
 /** Stops the provider pool globalSetup started, and prints what the apply tests applied against the emulator, all files together. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ProviderPool } from "../../terraform";
+import { PLAN_CACHE_VARIABLE, ProviderPool, removePlanCache } from "../../terraform";
 import { COVERAGE_DIR, formatCoverage } from "./coverage";
 
 export default async function globalTeardown(): Promise<void> {
@@ -9,6 +9,9 @@ export default async function globalTeardown(): Promise<void> {
   if (!process.env.DOCKER_PULLS_SETUP_DONE) return;
   delete process.env.DOCKER_PULLS_SETUP_DONE;
   (globalThis as { providerPool?: ProviderPool }).providerPool?.stop();
+  const planCache = process.env[PLAN_CACHE_VARIABLE];
+  if (planCache) removePlanCache(planCache);
+  delete process.env[PLAN_CACHE_VARIABLE];
   const dir = COVERAGE_DIR;
   if (!fs.existsSync(dir)) return;
   const files = fs.readdirSync(dir).filter((file) => file.endsWith(".json"));

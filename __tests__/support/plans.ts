@@ -1,7 +1,7 @@
 /**
  * Shared by the plan test files: one Terraform set-up, a pool that starts
- * plans as soon as a file is loaded (one Terraform per core), and readers
- * for the plan JSON.
+ * the plans of the describe blocks that run (one Terraform per core), and
+ * readers for the plan JSON.
  */
 import { ExistingResource, stateWith } from "./recorded-state";
 import * as os from "node:os";
@@ -28,10 +28,18 @@ async function pooled<T>(task: () => Promise<T>): Promise<T> {
   }
 }
 
+/** True while jest collects the file's describe blocks; false once its first hook runs. */
+let collecting = true;
+beforeAll(() => {
+  collecting = false;
+});
+
 /**
- * Starts a plan now; the test that needs it awaits it, so a failure surfaces
- * there. Every describe block can start its plans while the file loads, and
- * they all share the pool.
+ * Starts a plan in the `beforeAll` of the describe block that asked for it
+ * (at once when asked from a hook or a test): the test that needs it awaits
+ * it, so a failure surfaces there. A block whose tests are all filtered out
+ * (`-t`, `.only`, `.skip`) never runs its beforeAll, so its plans never
+ * start. Every started plan shares the pool.
  */
 export function startPlan(
   name: string,
@@ -40,11 +48,17 @@ export function startPlan(
 ): Promise<PlanResult> {
   const { existing, ...planOptions } = options;
   const withState = existing ? { ...planOptions, state: stateWith(existing) } : planOptions;
-  // describe.skip still collects its block: without terraform, start nothing.
-  const planned = terraform
-    ? pooled(() => planStack(terraform, name, stackJson, withState))
-    : Promise.reject(new Error("no terraform"));
-  started.push(planned.catch(() => undefined));
+  let begin!: () => void;
+  const planned = new Promise<void>((resolve) => (begin = resolve)).then(() => {
+    // describe.skip still collects its block: without terraform, start nothing.
+    const plan = terraform ? pooled(() => planStack(terraform, name, stackJson, withState)) : Promise.reject(new Error("no terraform"));
+    started.push(plan.catch(() => undefined));
+    return plan;
+  });
+  // A plan expected to fail rejects before its test awaits it: handled here, it still rejects for the test.
+  planned.catch(() => undefined);
+  if (collecting) beforeAll(() => begin());
+  else begin();
   return planned;
 }
 

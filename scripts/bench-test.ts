@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:test`: the test suite's time, in plans. One offline plan (plan and
+ * show) of the biggest shipped environment is measured first, on this machine, in
+ * this run; then the unit project, then the whole suite (unit, plan, apply), each
+ * timed and divided by it. Targets: unit within 2 plan-equivalents, everything
+ * within 15. Also prints where the seconds went: per test file (jest's own
+ * timings) and per Terraform command (TERRAFORM_TIMINGS), and plans made twice.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadEnvironments } from "../config";
+import { synthesizeEnvironments } from "../stacks";
+import { App } from "cdktf";
+import { cleanUp, planStack, setUpTerraform } from "../terraform";
+
+const root = path.resolve(__dirname, "..");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-test-"));
+
+async function onePlan(): Promise<{ environment: string; resources: number; seconds: number }> {
+  const terraform = setUpTerraform();
+  if (!terraform) throw new Error("terraform is not installed: the benchmark measures plans");
+  const environments = loadEnvironments({ projectRoot: root, onWarnings: () => undefined });
+  const outdir = path.join(work, "synth");
+  synthesizeEnvironments(new App({ outdir }), environments);
+  const stacks = environments.map((e) => {
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", e.name, "cdk.tf.json"), "utf8")) as { resource?: Record<string, object> };
+    return { name: e.name, json, resources: Object.values(json.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0) };
+  });
+  const biggest = stacks.sort((a, b) => b.resources - a.resources)[0];
+  // Outside the run's plan cache and provider pool: one plan as a user's machine makes it.
+  delete process.env.TERRAFORM_PLAN_CACHE;
+  const started = Date.now();
+  const result = await planStack(terraform, `bench-${biggest.name}`, biggest.json);
+  const seconds = (Date.now() - started) / 1000;
+  cleanUp([result]);
+  return { environment: biggest.name, resources: biggest.resources, seconds };
+}
+
+function jest(args: string[], label: string): { seconds: number; files: { file: string; seconds: number }[]; ok: boolean } {
+  const report = path.join(work, `${label}.json`);
+  const started = Date.now();
+  const run = spawnSync("npx", ["jest", ...args, "--json", `--outputFile=${report}`], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, TERRAFORM_TIMINGS: path.join(work, `${label}.timings.jsonl`) },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const json = JSON.parse(fs.readFileSync(report, "utf8")) as { testResults: { name: string; startTime: number; endTime: number }[] };
+  const files = json.testResults
+    .map((r) => ({ file: path.relative(root, r.name), seconds: (r.endTime - r.startTime) / 1000 }))
+    .sort((a, b) => b.seconds - a.seconds);
+  return { seconds, files, ok: run.status === 0 };
+}
+
+function terraformCommands(label: string): string[] {
+  const file = path.join(work, `${label}.timings.jsonl`);
+  if (!fs.existsSync(file)) return ["  (no Terraform command ran)"];
+  const rows = fs.readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { command: string; key: string; ms: number });
+  const by = new Map<string, number[]>();
+  for (const row of rows) by.set(row.command, [...(by.get(row.command) ?? []), row.ms]);
+  const lines = [...by].map(([command, ms]) => {
+    const total = ms.reduce((a, b) => a + b, 0);
+    return `  terraform ${command.padEnd(8)} ${String(ms.length).padStart(4)} runs  ${(total / 1000).toFixed(0).padStart(5)} s  mean ${(total / ms.length / 1000).toFixed(1)} s`;
+  });
+  const plans = rows.filter((r) => r.command === "plan").map((r) => r.key);
+  lines.push(`  plans of the same configuration and state: ${plans.length - new Set(plans).size} of ${plans.length} (variables aside)`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const plan = await onePlan();
+  console.log(`One plan of ${plan.environment} (${plan.resources} resources), plan and show: ${plan.seconds.toFixed(1)} s on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"})`);
+  const unit = jest(["--selectProjects", "unit"], "unit");
+  const all = jest([], "all");
+  const ratio = (seconds: number) => (seconds / plan.seconds).toFixed(1);
+  console.log("");
+  console.log(`unit   ${unit.seconds.toFixed(0).padStart(4)} s = ${ratio(unit.seconds)} plans (target 2)${unit.ok ? "" : "  FAILED"}`);
+  console.log(`all    ${all.seconds.toFixed(0).padStart(4)} s = ${ratio(all.seconds)} plans (target 15)${all.ok ? "" : "  FAILED"}`);
+  console.log("\nSlowest files (whole suite):");
+  for (const { file, seconds } of all.files.slice(0, 12)) console.log(`  ${seconds.toFixed(1).padStart(6)} s  ${file}`);
+  console.log("\nTerraform commands (whole suite):");
+  for (const line of terraformCommands("all")) console.log(line);
+  fs.rmSync(work, { recursive: true, force: true });
+  if (!unit.ok || !all.ok) process.exitCode = 1;
+}
+
+void main();
