@@ -1,36 +1,64 @@
 /** main.ts end to end, as `cdktf synth` runs it: one stack per file, or nothing at all and every problem listed. */
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { minimalFile, PROJECT_ROOT, shippedEnvironmentNames, TOP_LEVEL_FIELDS } from "./support/environments";
 
-function runApp(outdir: string, environmentsDir?: string) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      CDKTF_OUTDIR: outdir,
-      ...(environmentsDir ? { CDKTF_CONTEXT_JSON: JSON.stringify({ environments: environmentsDir }) } : {}),
-    },
-    encoding: "utf8",
+interface AppRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** main.ts, as `npm run synth` runs it, writing to `outdir`. */
+function runApp(outdir: string, environmentsDir?: string): Promise<AppRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "main.ts"],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          CDKTF_OUTDIR: outdir,
+          ...(environmentsDir ? { CDKTF_CONTEXT_JSON: JSON.stringify({ environments: environmentsDir }) } : {}),
+        },
+        encoding: "utf8",
+      },
+      (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    );
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 const stacksIn = (outdir: string) =>
   fs.existsSync(path.join(outdir, "stacks")) ? fs.readdirSync(path.join(outdir, "stacks")).sort() : [];
 
-let tmp: string;
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "app-"));
-});
-afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// The app runs of every test, started together (each is a process of its own: a core each).
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "app-"));
+const out = (name: string) => path.join(tmp, name);
+const brokenFiles = path.join(tmp, "environments");
+let runs: Record<"shipped" | "again" | "afterDelete" | "broken", AppRun>;
+beforeAll(async () => {
+  fs.mkdirSync(path.join(out("after-delete"), "stacks", "deleted-env"), { recursive: true });
+  fs.writeFileSync(path.join(out("after-delete"), "stacks", "deleted-env", "cdk.tf.json"), "{}");
+  fs.mkdirSync(brokenFiles);
+  fs.writeFileSync(path.join(brokenFiles, "good.json"), JSON.stringify(minimalFile()));
+  fs.writeFileSync(path.join(brokenFiles, "typo.json"), JSON.stringify({ ...minimalFile(), stratgy: "mirror" }));
+  fs.writeFileSync(path.join(brokenFiles, "later.json"), JSON.stringify(minimalFile({ strategy: "fast", account: "42" })));
+  const [shipped, again, afterDelete, broken] = await Promise.all([
+    runApp(out("shipped")),
+    runApp(out("again")),
+    runApp(out("after-delete")),
+    runApp(out("broken"), brokenFiles),
+  ]);
+  runs = { shipped, again, afterDelete, broken };
+}, 120_000);
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test("writes cdktf.out/stacks/<env>/cdk.tf.json for every environment file, and a manifest cdktf reads", () => {
-  const outdir = path.join(tmp, "out");
-  const result = runApp(outdir);
-  expect(result).toMatchObject({ status: 0, stderr: "" });
+  const outdir = out("shipped");
+  expect(runs.shipped).toMatchObject({ status: 0, stderr: "" });
   // Each environment's stack, and the bootstrap of those deployed from CI.
   const stacks = ["dev", "prod", "prod-bootstrap", "shared", "shared-bootstrap"];
   expect(shippedEnvironmentNames()).toEqual(["dev", "prod", "shared"]);
@@ -44,34 +72,23 @@ test("writes cdktf.out/stacks/<env>/cdk.tf.json for every environment file, and 
 });
 
 test("like cdktf synth, a synth removes the folder of a stack whose file is gone", () => {
-  const outdir = path.join(tmp, "out");
-  fs.mkdirSync(path.join(outdir, "stacks", "deleted-env"), { recursive: true });
-  fs.writeFileSync(path.join(outdir, "stacks", "deleted-env", "cdk.tf.json"), "{}");
-  expect(runApp(outdir).status).toBe(0);
-  expect(stacksIn(outdir)).toEqual(["dev", "prod", "prod-bootstrap", "shared", "shared-bootstrap"]);
+  expect(runs.afterDelete.status).toBe(0);
+  expect(stacksIn(out("after-delete"))).toEqual(["dev", "prod", "prod-bootstrap", "shared", "shared-bootstrap"]);
 });
 
 test("two synths of the same config are byte-identical", () => {
-  runApp(path.join(tmp, "a"));
-  runApp(path.join(tmp, "b"));
+  expect(runs.again.status).toBe(0);
   for (const name of shippedEnvironmentNames()) {
-    const file = (dir: string) => fs.readFileSync(path.join(tmp, dir, "stacks", name, "cdk.tf.json"));
-    expect(file("a").equals(file("b"))).toBe(true);
+    const file = (dir: string) => fs.readFileSync(path.join(out(dir), "stacks", name, "cdk.tf.json"));
+    expect(file("shipped").equals(file("again"))).toBe(true);
   }
 });
 
 test("a broken file: exit 1, every problem in every file on stderr, no stack trace, no stack written", () => {
-  const environments = path.join(tmp, "environments");
-  fs.mkdirSync(environments);
-  fs.writeFileSync(path.join(environments, "good.json"), JSON.stringify(minimalFile()));
-  fs.writeFileSync(path.join(environments, "typo.json"), JSON.stringify({ ...minimalFile(), stratgy: "mirror" }));
-  fs.writeFileSync(path.join(environments, "later.json"), JSON.stringify(minimalFile({ strategy: "fast", account: "42" })));
-
-  const outdir = path.join(tmp, "out");
-  const result = runApp(outdir, environments);
+  const result = runs.broken;
   expect(result.status).toBe(1);
   expect(result.stdout).toBe("");
-  const file = (name: string) => path.relative(PROJECT_ROOT, path.join(environments, name));
+  const file = (name: string) => path.relative(PROJECT_ROOT, path.join(brokenFiles, name));
   expect(result.stderr.trimEnd().split("\n")).toEqual([
     "Invalid environment configuration: 3 problems in 2 files. Nothing was synthesized.",
     "",
@@ -84,5 +101,5 @@ test("a broken file: exit 1, every problem in every file on stderr, no stack tra
   ]);
   expect(result.stderr).not.toMatch(/^\s+at /m);
   // Not even the valid environment: a broken set of files never becomes stacks.
-  expect(stacksIn(outdir)).toEqual([]);
+  expect(stacksIn(out("broken"))).toEqual([]);
 });
