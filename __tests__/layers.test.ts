@@ -1,7 +1,7 @@
 /**
  * The house has one direction: AWS facts, policies and the Terraform runner
  * at the ground, constructs above them, config above constructs, stacks above
- * config, the review above stacks, and the app and scripts on top. A folder
+ * config, the review and the doctor above stacks, and the app and scripts on top. A folder
  * never imports one above it (nor one beside it on its floor), and loading the
  * config does not load cdktf.
  */
@@ -19,6 +19,7 @@ const FLOORS: Record<string, number> = {
   config: 2,
   stacks: 3,
   review: 4,
+  doctor: 4,
   scripts: 5,
   "main.ts": 5,
   "index.ts": 5,
