@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PlanResult } from "./workspace";
+import type { PlanResult } from "./plan-json";
 
 export const PLAN_CACHE_VARIABLE = "TERRAFORM_PLAN_CACHE";
 

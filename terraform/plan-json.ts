@@ -63,3 +63,13 @@ export function stateAddresses(state: StateJson | undefined): string[] {
       ),
     );
 }
+
+/** One saved plan: its working directory, its JSON and what Terraform printed. */
+export interface PlanResult {
+  /** The working directory, with the saved plan (plan.bin). */
+  readonly dir: string;
+  /** `terraform show -json` of the saved plan. */
+  readonly plan: PlanJson;
+  /** Everything Terraform printed, for secret checks. */
+  readonly output: string;
+}

@@ -10,7 +10,7 @@ import { AWS_CREDENTIAL_VARIABLES, runTerraform, sharedDataDir, Terraform, Terra
 import { offlineCopy } from "./copies";
 import { PROVIDER_POOL_VARIABLE, withPooledProvider } from "./provider-pool";
 import { cachedPlan, isCachedPlanDir, planKey } from "./plan-cache";
-import { PlanJson, StateJson } from "./plan-json";
+import { PlanJson, PlanResult, StateJson } from "./plan-json";
 
 export interface WorkspaceOptions {
   /** Where the directory goes. @default .terraform-cache/ in the repository */
@@ -174,14 +174,6 @@ export class Workspace {
     }
     this.initialized = true;
   }
-}
-
-export interface PlanResult {
-  readonly dir: string;
-  /** `terraform show -json` of the saved plan. */
-  readonly plan: PlanJson;
-  /** Everything Terraform printed, for secret checks. */
-  readonly output: string;
 }
 
 export interface PlanOptions {
