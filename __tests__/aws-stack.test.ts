@@ -17,7 +17,7 @@ describe("AwsStack and formatArn", () => {
 
   test("a construct outside an AwsStack gets a clear error", () => {
     const stack = new TerraformStack(Testing.app(), "bare");
-    expect(() => new ImageRepository(stack, "repo", { repositoryName: "x" })).toThrow(
+    expect(() => new ImageRepository(stack, "repo", { repositoryName: "app" })).toThrow(
       "bare/repo: this construct needs an AWS account and region: create it in an AwsStack (new AwsStack(app, id, { accountId, region }), or a stack that extends it), not in bare, a plain TerraformStack.",
     );
   });

@@ -90,7 +90,7 @@ describe("the rules", () => {
     ["ingress from the VPC only", (s) => new EgressNetwork(s, "net", { availabilityZones: ["eu-west-1a"], interfaceEndpoints: ["logs"] })],
     ["a * principal pinned to an organization", (s) => new EcrRepositoryPolicy(s, "org", { repository: "r", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "ecr:BatchGetImage", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } } }] }) })],
     ["a Deny with a wildcard", (s) => new IamRolePolicy(s, "deny", { role: "r", policy: JSON.stringify({ Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] }) })],
-    ['an image repository let go on purpose (removalPolicy "destroy": force_delete)', (s) => new ImageRepository(s, "images", { repositoryName: "r", removalPolicy: "destroy" })],
+    ['an image repository let go on purpose (removalPolicy "destroy": force_delete)', (s) => new ImageRepository(s, "images", { repositoryName: "app", removalPolicy: "destroy" })],
     ['Elastic IPs let go on purpose (removalPolicy "destroy")', (s) => new EgressNetwork(s, "net", { availabilityZones: ["eu-west-1a"], elasticIpRemovalPolicy: "destroy" })],
   ])("lets pass: %s", (_what, build) => {
     expect(check(build).errors).toEqual([]);
