@@ -34,7 +34,8 @@ import { Credentials } from "../terraform";
 import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
 import { Emulator, startEmulator } from "./support/emulator";
 import { EmulatorReader, emulatorS3, secretValueReads } from "./support/emulator-reads";
-import { environmentFrom, merge, readShipped, synthBootstrapJson, synthStackJson } from "./support/environments";
+import { environmentFrom, synthBootstrapJson, synthStackJson } from "./support/environments";
+import { prodWithGitSource } from "./support/emulator-gaps";
 import { accessOutcome, appliedPolicies, userWith } from "./support/iam-proof";
 
 const CANARY = "dckr_pat_BOOTSTRAPCANARY0123456789ab";
@@ -42,9 +43,7 @@ const region = "us-east-1";
 
 printCoverageAfterAll("bootstrap, IAM enforced");
 
-// A Git source: moto creates no project with a CODEPIPELINE source (see EMULATOR_GAPS).
-const file = (patch: Record<string, unknown> = {}) =>
-  merge(readShipped("prod"), { build: { source: { type: "GITHUB", location: "https://github.com/example-org/app.git" } }, ...patch });
+const file = prodWithGitSource;
 const prod = environmentFrom(file(), "prod");
 const bootstrap = prod.bootstrap!;
 const bucket = bootstrap.stateBucket!.name;

@@ -15,16 +15,15 @@ import { Credentials } from "../terraform";
 import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
 import { Emulator, startEmulator } from "./support/emulator";
 import { emulatorS3 } from "./support/emulator-reads";
-import { environmentFrom, merge, readShipped, synthBootstrapJson, synthStackJson } from "./support/environments";
+import { environmentFrom, synthBootstrapJson, synthStackJson } from "./support/environments";
+import { prodWithGitSource } from "./support/emulator-gaps";
 
 const CANARY = "dckr_pat_BOOTSTRAPCANARY0123456789ab";
 const region = "us-east-1";
 
 printCoverageAfterAll("bootstrap, state");
 
-// A Git source: moto creates no project with a CODEPIPELINE source (see EMULATOR_GAPS).
-const file = (patch: Record<string, unknown> = {}) =>
-  merge(readShipped("prod"), { build: { source: { type: "GITHUB", location: "https://github.com/example-org/app.git" } }, ...patch });
+const file = prodWithGitSource;
 const prod = environmentFrom(file(), "prod");
 const bootstrap = prod.bootstrap!;
 const bucket = bootstrap.stateBucket!.name;

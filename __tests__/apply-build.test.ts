@@ -9,14 +9,14 @@
 import { BatchGetProjectsCommand, CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
 import { Emulator, startEmulator } from "./support/emulator";
-import { environmentFrom, merge, readShipped, synthStackJson } from "./support/environments";
+import { environmentFrom, synthStackJson } from "./support/environments";
+import { prodWithGitSource } from "./support/emulator-gaps";
 
 printCoverageAfterAll("build");
 
 describeWithEmulator("the build project, deployed into the emulator with a Git source", () => {
   const region = "us-east-1";
-  const source = { type: "GITHUB", location: "https://github.com/example/app.git" };
-  const environment = environmentFrom(merge(readShipped("prod"), { build: { source } }), "prod");
+  const environment = environmentFrom(prodWithGitSource(), "prod");
   let emulator: Emulator;
   let deployment: Deployment;
 

@@ -56,7 +56,8 @@ import { CheckResult, DoctorOptions, DoctorReport, formatReport, runDoctor } fro
 import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
 import { Emulator, RecordedRequest, startEmulator } from "./support/emulator";
 import { emulatorS3, secretValueReads } from "./support/emulator-reads";
-import { environmentFrom, merge, PROJECT_ROOT, readShipped, synthStackJson } from "./support/environments";
+import { environmentFrom, PROJECT_ROOT, readShipped, synthStackJson } from "./support/environments";
+import { prodWithGitSource } from "./support/emulator-gaps";
 import { appliedPolicies, PolicyDocument } from "./support/iam-proof";
 
 const TOKEN = "dckr_pat_DOCTORTOKEN0123456789abcdefgh";
@@ -172,7 +173,7 @@ async function storeToken(emulator: Emulator, deployment: Deployment, region: st
 
 describeWithEmulator("the doctor on prod (fixed-ip + authenticated), deployed into the emulator", () => {
   const region = "us-east-1";
-  const environment = environmentFrom(merge(readShipped("prod"), { build: { source: { type: "GITHUB", location: "https://github.com/example/app.git" } } }), "prod");
+  const environment = environmentFrom(prodWithGitSource(), "prod");
   let emulator: Emulator;
   let deployment: Deployment;
   let ec2: EC2Client;

@@ -29,3 +29,14 @@ export const DEFAULTS = {
     maxAvailabilityZones: 6,
   },
 } as const;
+
+/** The names of what the constructs create from their project's name: the config checks their length, the doctor looks them up. */
+export const ROLE_NAMES = {
+  /** DockerBuildProject's service role. */
+  build: (projectName: string) => `${projectName}-build`,
+  /** MirrorSync's EventBridge Scheduler role. */
+  scheduler: (projectName: string) => `${projectName}-scheduler`,
+} as const;
+
+/** MirrorSync's alarm on a failed sync run. */
+export const syncAlarmName = (projectName: string) => `${projectName}-failed`;

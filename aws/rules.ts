@@ -129,8 +129,10 @@ export function availabilityZonesProblem(zones: readonly string[], region: strin
   return twice ? `"${twice}": listed twice` : undefined;
 }
 
-/** A problem with the prop and value it is about: `image "node:20": expected ...`. */
-export function named(prop: string, value: unknown, problem: Problem): Problem {
+/** The problem `check` finds with a prop's value, naming both: `image "node:20": expected ...`. An unset prop has none. */
+export function named<T>(prop: string, value: T | undefined, check: (value: T) => Problem): Problem {
+  if (value === undefined) return undefined;
+  const problem = check(value);
   return problem && `${prop} ${JSON.stringify(value)}: ${problem}`;
 }
 

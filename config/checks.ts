@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { ROLE_NAMES } from "../aws/defaults";
 import { repositoryPathOf } from "../aws/images";
 import { PARTITION_FACTS, partitionOf } from "../aws/partitions";
 import { defaultAvailabilityZones } from "../aws/regions";
@@ -42,7 +43,7 @@ export function checkAcrossFields(name: string, config: Partial<EnvironmentFile>
 
   // IAM role names are the tightest limit: <projectName>-build, at most 64 characters.
   const projectName = build?.projectName ?? base;
-  if (projectName && roleNameProblem(`${projectName}-build`)) {
+  if (projectName && roleNameProblem(ROLE_NAMES.build(projectName))) {
     report(["build", "projectName"], "too long: the build role is named <projectName>-build, and IAM allows 64 characters", {
       value: projectName,
     });
@@ -69,8 +70,9 @@ export function checkAcrossFields(name: string, config: Partial<EnvironmentFile>
   }
   if (network && region) checkNetwork(network, region, report);
   if (mirror) checkMirror(mirror, account, report);
-  if (mirror?.registry === "own" && base && roleNameProblem(`${base}-mirror-sync-scheduler`)) {
-    report(["project"], `too long for the mirror: its scheduler role would be ${base}-mirror-sync-scheduler, over IAM's 64 characters`, {
+  const schedulerRole = ROLE_NAMES.scheduler(`${base}-mirror-sync`);
+  if (mirror?.registry === "own" && base && roleNameProblem(schedulerRole)) {
+    report(["project"], `too long for the mirror: its scheduler role would be ${schedulerRole}, over IAM's 64 characters`, {
       value: project,
     });
   }

@@ -9,7 +9,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { DEFAULTS } from "../aws/defaults";
+import { DEFAULTS, ROLE_NAMES } from "../aws/defaults";
 import { buildImageProblem, ComputeType, computeTypeProblem, LogRetentionDays, logRetentionProblem, named, projectNameProblem, refuse } from "../aws/rules";
 import { AwsStack, formatArn } from "./aws-stack";
 import { dockerBuildSpec, renderBuildSpec } from "./buildspec";
@@ -154,13 +154,12 @@ export class DockerBuildProject extends Construct {
     super(scope, id);
     const { accountId, region } = AwsStack.of(this);
     const source = props.source ?? { type: "CODEPIPELINE" };
-    const timeout = props.timeoutMinutes ?? DockerBuildProject.DEFAULT_TIMEOUT_MINUTES;
     refuse(this.node.path, [
-      named("projectName", props.projectName, projectNameProblem(props.projectName)),
-      named("image", props.image, props.image === undefined ? undefined : buildImageProblem(props.image)),
-      named("computeType", props.computeType, props.computeType === undefined ? undefined : computeTypeProblem(props.computeType)),
-      named("timeoutMinutes", timeout, Number.isInteger(timeout) && timeout >= 5 && timeout <= 2160 ? undefined : "expected 5 to 2160 minutes"),
-      named("logRetentionDays", props.logRetentionDays, props.logRetentionDays === undefined ? undefined : logRetentionProblem(props.logRetentionDays)),
+      named("projectName", props.projectName, projectNameProblem),
+      named("image", props.image, buildImageProblem),
+      named("computeType", props.computeType, computeTypeProblem),
+      named("timeoutMinutes", props.timeoutMinutes, (minutes) => (Number.isInteger(minutes) && minutes >= 5 && minutes <= 2160 ? undefined : "expected 5 to 2160 minutes")),
+      named("logRetentionDays", props.logRetentionDays, logRetentionProblem),
     ]);
     validateSource(this, source);
     this.projectName = props.projectName;
@@ -169,7 +168,7 @@ export class DockerBuildProject extends Construct {
     this.role =
       props.role ??
       new ServiceRole(this, "role", {
-        roleName: `${props.projectName}-build`,
+        roleName: ROLE_NAMES.build(props.projectName),
         servicePrincipal: "codebuild.amazonaws.com",
         description: `CodeBuild project ${props.projectName}`,
         // Only this project, in this account, may assume the role (confused deputy).

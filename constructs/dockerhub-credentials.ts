@@ -2,8 +2,7 @@ import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { AwsStack, formatArn } from "./aws-stack";
 import { IGrantable, PolicyStatement } from "./iam";
-import { terraformLiteral } from "./private/terraform-literal";
-import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TOKEN_PLACEHOLDER, TokenStoreMode, tokenStoreScript } from "./private/token-command";
+import { dockerHubTokenCommand, initialStoreProvisioner, PLACEHOLDER_LABEL, TOKEN_PLACEHOLDER, TokenStoreMode } from "./private/token-command";
 
 export interface DockerHubCredentialsProps {
   /** SSM path the parameters live under: `<prefix>/username` and `<prefix>/token`. */
@@ -82,16 +81,7 @@ export class DockerHubCredentials extends Construct {
         keyId: this.keyId,
         username: this.username,
       },
-      provisioners: [
-        {
-          type: "local-exec",
-          interpreter: ["bash", "-c"],
-          command: terraformLiteral(tokenStoreScript("initial", [this.tokenWriter("initial")], this.target)),
-          environment: {
-            DOCKERHUB_TOKEN: props.initialToken ?? "",
-          },
-        },
-      ],
+      provisioners: [initialStoreProvisioner(this.tokenWriter("initial"), this.target, props.initialToken)],
     });
   }
 

@@ -5,9 +5,8 @@ import { AwsStack, formatArn } from "./aws-stack";
 import { DockerHubCredentials } from "./dockerhub-credentials";
 import { IGrantable, PolicyStatement } from "./iam";
 import { protectStateful } from "./private/stateful";
-import { terraformLiteral } from "./private/terraform-literal";
 import { adopt } from "./private/terraform-blocks";
-import { dockerHubTokenCommand, PLACEHOLDER_LABEL, TokenStoreMode, tokenStoreScript } from "./private/token-command";
+import { dockerHubTokenCommand, initialStoreProvisioner, PLACEHOLDER_LABEL, TokenStoreMode } from "./private/token-command";
 
 export interface DockerHubSecretProps {
   /**
@@ -87,16 +86,7 @@ export class DockerHubSecret extends Construct {
     this.store = new DataResource(this, "store", {
       // The secret's ARN: stored after the secret exists, and again for a new secret (never over a stored value).
       triggersReplace: { secret: this.secret.arn, username: this.username },
-      provisioners: [
-        {
-          type: "local-exec",
-          interpreter: ["bash", "-c"],
-          command: terraformLiteral(tokenStoreScript("initial", [this.tokenWriter("initial")], this.target)),
-          environment: {
-            DOCKERHUB_TOKEN: props.initialToken ?? "",
-          },
-        },
-      ],
+      provisioners: [initialStoreProvisioner(this.tokenWriter("initial"), this.target, props.initialToken)],
     });
     if (props.logicalIds) this.store.overrideLogicalId(props.logicalIds.store);
   }

@@ -96,7 +96,7 @@ export class EgressNetwork extends Construct {
     const { region } = AwsStack.of(this);
     const cidr = props.cidr ?? EgressNetwork.DEFAULT_CIDR;
     const zones = props.availabilityZones;
-    refuse(this.node.path, [named("cidr", cidr, vpcCidrProblem(cidr)), named("availabilityZones", zones, availabilityZonesProblem(zones, region))]);
+    refuse(this.node.path, [named("cidr", cidr, vpcCidrProblem), named("availabilityZones", zones, (list) => availabilityZonesProblem(list, region))]);
     const layout = EgressNetwork.layout(cidr, zones.length);
     const natZones = (props.natGateways ?? "single") === "single" ? [0] : zones.map((_, i) => i);
     if (props.elasticIpAllocationIds && props.elasticIpAllocationIds.length !== natZones.length) {

@@ -80,7 +80,7 @@ export class GithubActionsRole extends Construct {
 
   constructor(scope: Construct, id: string, props: GithubActionsRoleProps) {
     super(scope, id);
-    refuse(this.node.path, [named("roleName", props.roleName, roleNameProblem(props.roleName))]);
+    refuse(this.node.path, [named("roleName", props.roleName, roleNameProblem)]);
     if (props.subjects.length === 0) throw new Error(`${this.node.path}: subjects is empty: name who may assume the role`);
     for (const subject of props.subjects) {
       if (!SUBJECT.test(subject)) {

@@ -59,9 +59,9 @@ export class ImageRepository extends Construct {
   constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
     refuse(this.node.path, [
-      named("repositoryName", props.repositoryName, repositoryNameProblem(props.repositoryName)),
-      named("keepLastImages", props.keepLastImages, props.keepLastImages === undefined ? undefined : wholeNumberProblem(props.keepLastImages, 1, 10000)),
-      named("untaggedExpiryDays", props.untaggedExpiryDays, props.untaggedExpiryDays === undefined ? undefined : wholeNumberProblem(props.untaggedExpiryDays, 1, 3650)),
+      named("repositoryName", props.repositoryName, repositoryNameProblem),
+      named("keepLastImages", props.keepLastImages, (days) => wholeNumberProblem(days, 1, 10000)),
+      named("untaggedExpiryDays", props.untaggedExpiryDays, (days) => wholeNumberProblem(days, 1, 3650)),
     ]);
     const environment = AwsStack.of(this);
     this.repositoryName = props.repositoryName;

@@ -1,7 +1,7 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { Construct } from "constructs";
-import { DEFAULTS } from "../aws/defaults";
+import { DEFAULTS, ROLE_NAMES, syncAlarmName } from "../aws/defaults";
 import { LogRetentionDays } from "../aws/rules";
 import { AwsStack } from "./aws-stack";
 import { mirrorSyncBuildSpec, renderBuildSpec } from "./buildspec";
@@ -69,7 +69,7 @@ export class MirrorSync extends Construct {
     dockerHubSecret.grantRead(this.project.role);
 
     const schedulerRole = new ServiceRole(this, "scheduler-role", {
-      roleName: `${props.projectName}-scheduler`,
+      roleName: ROLE_NAMES.scheduler(props.projectName),
       servicePrincipal: "scheduler.amazonaws.com",
       description: `Starts ${props.projectName} on its schedule`,
       trustConditions: { StringEquals: { "aws:SourceAccount": accountId } },
@@ -92,7 +92,7 @@ export class MirrorSync extends Construct {
 
     const actions = props.alarmTopicArn ? [props.alarmTopicArn] : undefined;
     this.alarm = new CloudwatchMetricAlarm(this, "failed", {
-      alarmName: `${props.projectName}-failed`,
+      alarmName: syncAlarmName(props.projectName),
       alarmDescription: `The mirror sync ${props.projectName} failed: an image was not copied (see its CodeBuild logs).`,
       namespace: "AWS/CodeBuild",
       metricName: "FailedBuilds",

@@ -35,7 +35,7 @@ export class ServiceRole extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
-    refuse(this.node.path, [Token.isUnresolved(props.roleName) ? undefined : named("roleName", props.roleName, roleNameProblem(props.roleName))]);
+    refuse(this.node.path, [Token.isUnresolved(props.roleName) ? undefined : named("roleName", props.roleName, roleNameProblem)]);
     this.role = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,

@@ -21,11 +21,6 @@ export function roleArn(environment: Environment, roleName: string): string {
   return `arn:${partitionOf(environment.region)}:iam::${environment.accountId}:role/${roleName}`;
 }
 
-/** The build project's role: DockerBuildProject names it `<projectName>-build`. */
-export function buildRoleName(projectName: string): string {
-  return `${projectName}-build`;
-}
-
 /** An SSM parameter's ARN, from its name (which starts with "/"). */
 export function parameterArn(environment: Environment, name: string): string {
   return `arn:${partitionOf(environment.region)}:ssm:${environment.region}:${environment.accountId}:parameter${name}`;

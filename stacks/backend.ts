@@ -61,3 +61,10 @@ export function configureBackend(stack: TerraformStack, state: Environment["stat
       return;
   }
 }
+
+/** What every stack of an environment starts with: its provider, its backend, the Terraform it needs. */
+export function configureEnvironmentStack(stack: TerraformStack, environment: Environment, state: Environment["state"]): void {
+  configureProvider(stack, environment);
+  configureBackend(stack, state);
+  requireTerraformVersion(stack);
+}

@@ -11,7 +11,7 @@ import { PolicyStatement } from "../constructs/iam";
 import { PermissionsBoundary } from "../constructs/permissions-boundary";
 import { StateBucket } from "../constructs/state-bucket";
 import { PolicyChecks } from "../policies/policy-checks";
-import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
+import { configureEnvironmentStack } from "./backend";
 import { DockerPullStack } from "./docker-pull-stack";
 
 type Block = Record<string, unknown>;
@@ -101,9 +101,7 @@ export class BootstrapStack extends AwsStack {
     const bootstrap = environment.bootstrap;
     if (!bootstrap) throw new Error(`${environment.file}: the environment needs no bootstrap (no CI role, no state bucket to create)`);
     Aspects.of(this).add(new PolicyChecks({ acknowledgements: environment.policy.acknowledge }));
-    configureProvider(this, environment);
-    configureBackend(this, bootstrap.state);
-    requireTerraformVersion(this);
+    configureEnvironmentStack(this, environment, bootstrap.state);
 
     if (bootstrap.stateBucket) {
       this.bucket = new StateBucket(this, "state", {

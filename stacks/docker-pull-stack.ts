@@ -15,7 +15,7 @@ import { ImageRepository } from "../constructs/image-repository";
 import { instanceAddress, moved } from "../constructs/private/terraform-blocks";
 import { terraformLiteral } from "../constructs/private/terraform-literal";
 import { PolicyChecks } from "../policies/policy-checks";
-import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
+import { configureEnvironmentStack } from "./backend";
 import { RegistryPolicy } from "../constructs/registry-policy";
 import { RegistryScanning } from "../constructs/registry-scanning";
 import { addressOf, LEGACY, retain, retainCredentialsStore, retainElasticIps, retainImageRepository, retainMirror, RETAINED, retainRegistryScanning } from "./retained";
@@ -39,9 +39,7 @@ export class DockerPullStack extends AwsStack {
     super(scope, id, { accountId: environment.accountId, region: environment.region });
     Aspects.of(this).add(new PolicyChecks({ acknowledgements: environment.policy.acknowledge }));
 
-    configureProvider(this, environment);
-    configureBackend(this, environment.state);
-    requireTerraformVersion(this);
+    configureEnvironmentStack(this, environment, environment.state);
     // The CI deploy role creates roles only under the bootstrap's boundary: every role here carries it.
     if (environment.bootstrap?.permissionsBoundary) PermissionsBoundary.applyTo(this, environment.bootstrap.permissionsBoundary.arn);
 

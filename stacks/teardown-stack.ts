@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { AwsStack } from "../constructs/aws-stack";
 import { Environment } from "../config/environment";
-import { configureBackend, configureProvider, requireTerraformVersion } from "./backend";
+import { configureEnvironmentStack } from "./backend";
 import { LEGACY, retain, retainCredentialsStore, retainElasticIps, retainImageRepository, retainMirror, retainRegistryPolicy, retainRegistryScanning } from "./retained";
 
 /**
@@ -21,9 +21,7 @@ import { LEGACY, retain, retainCredentialsStore, retainElasticIps, retainImageRe
 export class TeardownStack extends AwsStack {
   constructor(scope: Construct, id: string, readonly environment: Environment) {
     super(scope, id, { accountId: environment.accountId, region: environment.region });
-    configureProvider(this, environment);
-    configureBackend(this, environment.state);
-    requireTerraformVersion(this);
+    configureEnvironmentStack(this, environment, environment.state);
     retain(this, [...LEGACY.dockerHubParameters, LEGACY.mirrorSecretVersion]);
     retainCredentialsStore(this);
     retainElasticIps(this, environment, 0);

@@ -100,7 +100,7 @@ export async function startProviderPool(terraform: Terraform, size: number): Pro
     stopAll();
     throw error;
   }
-  removeStalePoolFiles();
+  removeStalePoolFiles(WORK_ROOT);
   const file = path.join(WORK_ROOT, `provider-pool-${process.pid}.json`);
   fs.writeFileSync(file, JSON.stringify({ providers: processes.map(({ pid, reattach }) => ({ pid, reattach })) } satisfies PoolFile));
   return {
@@ -114,14 +114,14 @@ export async function startProviderPool(terraform: Terraform, size: number): Pro
   };
 }
 
-/** Pool files of runs that were killed before their teardown (their process is gone): removed, with their lease locks. */
-function removeStalePoolFiles(): void {
-  if (!fs.existsSync(WORK_ROOT)) return;
-  for (const name of fs.readdirSync(WORK_ROOT)) {
+/** Pool files in `dir` of runs that were killed before their teardown (their process is gone): removed, with their lease locks. */
+export function removeStalePoolFiles(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
     const pid = /^provider-pool-(\d+)\.json$/.exec(name)?.[1];
     if (!pid || isRunning(Number(pid))) continue;
-    fs.rmSync(path.join(WORK_ROOT, name), { force: true });
-    fs.rmSync(path.join(WORK_ROOT, `${name}.locks`), { recursive: true, force: true });
+    fs.rmSync(path.join(dir, name), { force: true });
+    fs.rmSync(path.join(dir, `${name}.locks`), { recursive: true, force: true });
   }
 }
 

@@ -4,6 +4,7 @@
  * together with everything that depends on them; the plan tests still cover
  * them through the real provider. Nothing stands in for them.
  */
+import { merge, readShipped } from "./environments";
 
 export interface EmulatorGap {
   readonly type: string;
@@ -113,4 +114,12 @@ export function withoutGaps(stackJson: Record<string, unknown>): { json: Record<
     excluded: [...excluded.values()].sort((a, b) => a.address.localeCompare(b.address)),
     applied: resources.filter((r) => !excluded.has(r.address)).map((r) => r.address),
   };
+}
+
+/** A Git source for the build project: moto creates no project with a CODEPIPELINE source (the gap above). */
+export const GIT_SOURCE = { type: "GITHUB", location: "https://github.com/example-org/app.git" } as const;
+
+/** The shipped prod file with a Git source, and `patch` on top: prod as the apply tests can deploy it whole. */
+export function prodWithGitSource(patch: Record<string, unknown> = {}): Record<string, unknown> {
+  return merge(readShipped("prod"), { build: { source: GIT_SOURCE }, ...patch });
 }

@@ -18,6 +18,7 @@
  * Terraform never holds the value: the provider (5.x) would read it back on
  * every refresh, and a pull request's plan would need permission to read it.
  */
+import { terraformLiteral } from "./terraform-literal";
 
 /** How the store is written: at creation by Terraform, or by the rotation command. */
 export type TokenStoreMode = "initial" | "rotate";
@@ -88,6 +89,20 @@ export function credentialsPreamble(target: TokenStoreTarget, outcome = "nothing
     `if [ "$account" != "${target.accountId}" ]; then echo "These AWS credentials are for account $account, not ${target.accountId}, where ${target.label} is: ${outcome}." >&2; exit 1; fi`,
   );
   return lines;
+}
+
+/**
+ * The provisioner of a store record: at its creation, the `initial` script
+ * stores the token Terraform hands it in DOCKERHUB_TOKEN (from an ephemeral
+ * variable, so never in a plan or the state), or the placeholder.
+ */
+export function initialStoreProvisioner(writer: string, target: TokenStoreTarget, initialToken: string | undefined) {
+  return {
+    type: "local-exec" as const,
+    interpreter: ["bash", "-c"],
+    command: terraformLiteral(tokenStoreScript("initial", [writer], target)),
+    environment: { DOCKERHUB_TOKEN: initialToken ?? "" },
+  };
 }
 
 /** The rotation command: the `rotate` script as one `bash -c` command to paste, or to pipe a token into. */

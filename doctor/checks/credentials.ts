@@ -15,7 +15,8 @@ import { Environment, usesStrategy } from "../../config/environment";
 import { PLACEHOLDER_LABEL } from "../../constructs/private/token-command";
 import { PARTITION_FACTS, partitionOf } from "../../aws/partitions";
 import { CheckResult, day, errorName, fail, guarded, ok } from "../check";
-import { buildRoleName, deployCommand, DoctorContext, parameterArn, roleArn, setTokenCommand } from "../context";
+import { ROLE_NAMES } from "../../aws/defaults";
+import { deployCommand, DoctorContext, parameterArn, roleArn, setTokenCommand } from "../context";
 
 const AREA = "credentials";
 /** The key SSM uses when the config names none (what the stack writes with). */
@@ -104,7 +105,7 @@ async function usernameParameter(context: DoctorContext): Promise<CheckResult[]>
 async function buildRoleReadsParameters(context: DoctorContext): Promise<CheckResult[]> {
   const { environment } = context;
   const id = "credentials.build-role";
-  const roleName = buildRoleName(environment.build.projectName);
+  const roleName = ROLE_NAMES.build(environment.build.projectName);
   const role = roleArn(environment, roleName);
   const parameters = ["token", "username"].map((leaf) => parameterArn(environment, `${environment.dockerHub.parameterPrefix}/${leaf}`));
   const requests: SimulationRequest[] = parameters.map((resource) => ({ action: "ssm:GetParameters", resource }));
@@ -185,7 +186,7 @@ async function syncRoleReadsSecret(context: DoctorContext, secretArn: string): P
   const { environment } = context;
   if (environment.mirror.registry !== "own") return [];
   const id = "credentials.sync-role";
-  const roleName = buildRoleName(environment.mirror.syncProjectName);
+  const roleName = ROLE_NAMES.build(environment.mirror.syncProjectName);
   const outcome = await simulate(context, roleArn(environment, roleName), [{ action: "secretsmanager:GetSecretValue", resource: secretArn }]);
   if (outcome === "no-role") return [fail(id, AREA, `the sync job's role ${roleName} does not exist`, `${deployCommand(environment)}: it creates the role`)];
   if (outcome.length > 0) {

@@ -4,6 +4,7 @@
  * the pinned images it copies are in the mirror, and the failed-sync alarm
  * is not raised. All reads; ValidatePullThroughCacheRule only tests the rule.
  */
+import { syncAlarmName } from "../../aws/defaults";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { BatchGetBuildsCommand, Build, ListBuildsForProjectCommand } from "@aws-sdk/client-codebuild";
 import { DescribeImagesCommand, DescribePullThroughCacheRulesCommand, PullThroughCacheRule, ValidatePullThroughCacheRuleCommand } from "@aws-sdk/client-ecr";
@@ -172,7 +173,7 @@ async function pinnedImages(context: DoctorContext, mirror: OwnMirror): Promise<
 async function alarm(context: DoctorContext, mirror: OwnMirror): Promise<CheckResult[]> {
   const { environment, clients } = context;
   const id = "mirror.alarm";
-  const name = `${mirror.syncProjectName}-failed`;
+  const name = syncAlarmName(mirror.syncProjectName);
   const { MetricAlarms = [] } = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
   const found = MetricAlarms.find((a) => a.AlarmName === name);
   if (!found) return [fail(id, AREA, `the alarm ${name} does not exist: a failed sync would go unnoticed`, `${deployCommand(environment)}: it creates the alarm`)];
