@@ -34,11 +34,12 @@ function runApp(outdir: string, environmentsDir?: string): Promise<AppRun> {
 const stacksIn = (outdir: string) =>
   fs.existsSync(path.join(outdir, "stacks")) ? fs.readdirSync(path.join(outdir, "stacks")).sort() : [];
 
-// The app runs of every test, started together (each is a process of its own: a core each).
+// The app runs of every test, started together (each is a process of its own: a core each). The synth into a
+// folder holding a stale stack is also the second synth that must match the first byte for byte.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "app-"));
 const out = (name: string) => path.join(tmp, name);
 const brokenFiles = path.join(tmp, "environments");
-let runs: Record<"shipped" | "again" | "afterDelete" | "broken", AppRun>;
+let runs: Record<"shipped" | "afterDelete" | "broken", AppRun>;
 beforeAll(async () => {
   fs.mkdirSync(path.join(out("after-delete"), "stacks", "deleted-env"), { recursive: true });
   fs.writeFileSync(path.join(out("after-delete"), "stacks", "deleted-env", "cdk.tf.json"), "{}");
@@ -46,13 +47,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(brokenFiles, "good.json"), JSON.stringify(minimalFile()));
   fs.writeFileSync(path.join(brokenFiles, "typo.json"), JSON.stringify({ ...minimalFile(), stratgy: "mirror" }));
   fs.writeFileSync(path.join(brokenFiles, "later.json"), JSON.stringify(minimalFile({ strategy: "fast", account: "42" })));
-  const [shipped, again, afterDelete, broken] = await Promise.all([
-    runApp(out("shipped")),
-    runApp(out("again")),
-    runApp(out("after-delete")),
-    runApp(out("broken"), brokenFiles),
-  ]);
-  runs = { shipped, again, afterDelete, broken };
+  const [shipped, afterDelete, broken] = await Promise.all([runApp(out("shipped")), runApp(out("after-delete")), runApp(out("broken"), brokenFiles)]);
+  runs = { shipped, afterDelete, broken };
 }, 120_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -77,10 +73,10 @@ test("like cdktf synth, a synth removes the folder of a stack whose file is gone
 });
 
 test("two synths of the same config are byte-identical", () => {
-  expect(runs.again.status).toBe(0);
-  for (const name of shippedEnvironmentNames()) {
+  expect(runs.afterDelete.status).toBe(0);
+  for (const name of stacksIn(out("shipped"))) {
     const file = (dir: string) => fs.readFileSync(path.join(out(dir), "stacks", name, "cdk.tf.json"));
-    expect(file("shipped").equals(file("again"))).toBe(true);
+    expect({ name, identical: file("shipped").equals(file("after-delete")) }).toEqual({ name, identical: true });
   }
 });
 
