@@ -51,7 +51,7 @@ export function checkAcrossFields(name: string, config: Partial<EnvironmentFile>
   // The image repository is named <project>-<environment> unless named: ECR allows no "--" and the like in it.
   const repositoryProblem = base && build?.imageRepository?.name === undefined ? repositoryNameProblem(base) : undefined;
   if (repositoryProblem) {
-    report(["project"], `makes the image repository's default name "${base}" (<project>-<environment>), which ECR refuses: ${repositoryProblem}; rename the project (or the environment file), or set build.imageRepository.name`, {
+    report(["project"], `makes the image repository's default name "${base}" (<project>-<environment>), which ECR refuses: ${repositoryProblem}; choose another project name, or set build.imageRepository.name`, {
       value: project,
     });
   }
