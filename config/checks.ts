@@ -11,7 +11,7 @@ import { ROLE_NAMES } from "../aws/defaults";
 import { repositoryPathOf } from "../aws/images";
 import { PARTITION_FACTS, partitionOf } from "../aws/partitions";
 import { defaultAvailabilityZones } from "../aws/regions";
-import { repositoryNameProblem, roleNameProblem, zoneInRegionProblem } from "../aws/rules";
+import { roleNameProblem, zoneInRegionProblem } from "../aws/rules";
 import { Environment, usesStrategy } from "./environment";
 import { formatPath, PathKey, Problem } from "./problems";
 import { normalizeStrategies } from "./resolve";
@@ -46,13 +46,6 @@ export function checkAcrossFields(name: string, config: Partial<EnvironmentFile>
   if (projectName && roleNameProblem(ROLE_NAMES.build(projectName))) {
     report(["build", "projectName"], "too long: the build role is named <projectName>-build, and IAM allows 64 characters", {
       value: projectName,
-    });
-  }
-  // The image repository is named <project>-<environment> unless named: ECR allows no "--" and the like in it.
-  const repositoryProblem = base && build?.imageRepository?.name === undefined ? repositoryNameProblem(base) : undefined;
-  if (repositoryProblem) {
-    report(["project"], `makes the image repository's default name "${base}" (<project>-<environment>), which ECR refuses: ${repositoryProblem}; choose another project name, or set build.imageRepository.name`, {
-      value: project,
     });
   }
   // SSM and ECR only encrypt with keys in their own region.

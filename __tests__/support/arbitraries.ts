@@ -87,8 +87,7 @@ export const validEnvironmentFile = fc
         account: fc.constant(account),
         region: fc.constant(region),
         strategy: strategy.length === 1 ? fc.constantFrom(strategy[0], strategy) : fc.constant(strategy),
-        // ECR takes no "--" in the repository name <project>-<environment>.
-        project: name.filter((n) => n.length >= 2 && n.length <= 24 && !n.includes("--")),
+        project: name.filter((n) => n.length >= 2 && n.length <= 24),
         tags: fc.dictionary(name, name, { maxKeys: 3 }),
         dockerHub: fc.record({ username: name.filter((n) => /^[a-z0-9]{4,30}$/.test(n)) }, { requiredKeys: [] }),
         build,
@@ -123,7 +122,7 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.string({ maxLength: 14 }).filter((s) => !/^\d{12}$/.test(s)).map((v) => ({ describe: `account ${JSON.stringify(v)}`, field: "account", apply: set(["account"], v) })),
   fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !KNOWN_REGIONS.includes(s)).map((v) => ({ describe: `region ${JSON.stringify(v)}`, field: "region", apply: set(["region"], v) })),
   fc.string({ maxLength: 10 }).filter((s) => !(STRATEGIES as readonly string[]).includes(s)).map((v) => ({ describe: `strategy ${JSON.stringify(v)}`, field: "strategy", apply: set(["strategy"], v) })),
-  fc.constantFrom("", "Upper", "-x", "x_y", "a".repeat(30), "a--a").map((v) => ({ describe: `project ${JSON.stringify(v)}`, field: "project", apply: set(["project"], v) })),
+  fc.constantFrom("", "Upper", "-x", "x_y", "a".repeat(30)).map((v) => ({ describe: `project ${JSON.stringify(v)}`, field: "project", apply: set(["project"], v) })),
   fc.oneof(fc.integer({ min: -100, max: 4 }), fc.integer({ min: 2161, max: 10000 })).map((v) => ({ describe: `timeout ${v}`, field: "build.timeoutMinutes", apply: set(["build", "timeoutMinutes"], v) })),
   fc.integer({ min: 0, max: 4000 }).filter((d) => !(LOG_RETENTION_DAYS as readonly number[]).includes(d)).map((v) => ({ describe: `retention ${v}`, field: "build.logRetentionDays", apply: set(["build", "logRetentionDays"], v) })),
   fc.constantFrom("node:20", "ubuntu:22.04", "ghcr.io/org/image:1").map((v) => ({ describe: `build image ${v}`, field: "build.image", apply: set(["build", "image"], v) })),
