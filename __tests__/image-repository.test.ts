@@ -33,9 +33,19 @@ test('ImageRepository with removalPolicy "destroy": deleted with its images when
 describe("ImageRepository checks its props when created, with the checks the config runs", () => {
   test.each([
     ["a name ECR refuses", { repositoryName: "Team/App" }, /repositoryName "Team\/App": expected an ECR repository name/],
+    ["three underscores in a row", { repositoryName: "team___app" }, /repositoryName "team___app": expected an ECR repository name/],
+    ["a separator before a slash", { repositoryName: "team-/app" }, /repositoryName "team-\/app": expected an ECR repository name/],
     ["a lifecycle that keeps nothing", { repositoryName: "app", keepLastImages: 0 }, /keepLastImages 0: expected a whole number from 1 to 10000/],
     ["an expiry of half a day", { repositoryName: "app", untaggedExpiryDays: 0.5 }, /untaggedExpiryDays 0.5: expected a whole number from 1 to 3650/],
   ])("refuses %s", (_what, props, message) => {
     expect(() => synth((scope) => new ImageRepository(scope, "images", props))).toThrow(message);
   });
 });
+
+test.each(["team--app", "team__app", "team.app/build---cache"])(
+  "ImageRepository takes %s: ECR's API model allows runs of hyphens and a double underscore (the fuzzer found project \"a--a\" refused)",
+  (repositoryName) => {
+    const json = synth((scope) => new ImageRepository(scope, "images", { repositoryName }));
+    expect(resourcesIn(json, "aws_ecr_repository")[0]).toMatchObject({ name: repositoryName });
+  },
+);

@@ -50,10 +50,16 @@ export const PROJECT_NAME: Shape = {
   expected: "expected a CodeBuild project name: letters, digits, - and _, 2 to 150 characters",
 };
 
-/** ECR repository names: lower-case path components (ECR allows 256 characters; 200 leaves room for prefixes). */
+/**
+ * ECR repository names, as ECR's API model gives them (RepositoryName in botocore's ecr/2015-09-21, the
+ * OCI distribution grammar): lower-case path components whose letters and digits are separated by one
+ * `.` or `_`, by `__`, or by hyphens. ECR allows 256 characters; 200 leave room for prefixes.
+ */
 export const REPOSITORY_NAME: Shape = {
-  pattern: /^(?=.{2,200}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
-  expected: "expected an ECR repository name: lower-case letters, digits, and . _ - / between them, 2 to 200 characters",
+  pattern: /^(?=.{2,200}$)[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
+  expected:
+    "expected an ECR repository name: lower-case letters and digits, separated by one . or _, by __ or by hyphens, " +
+    "path components separated by /, 2 to 200 characters",
 };
 
 export function repositoryNameProblem(name: string): Problem {
