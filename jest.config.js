@@ -14,7 +14,8 @@ const common = {
  * Three projects: `unit` (no Terraform, no emulator: the inner loop, `npm run test:unit`), `plan` (the real
  * provider, offline) and `apply` (the real provider against the emulator). `npm test` runs all three. The
  * plan and apply projects share one pool of running providers (one per core, started once by their global
- * setup): that pool is the one concurrency limit on Terraform across every worker.
+ * setup): that pool is the one limit on offline plans across every worker. Deployments into the emulator
+ * run a provider of their own (see __tests__/support/apply.ts).
  * @type {import('jest').Config}
  */
 module.exports = {

@@ -7,9 +7,9 @@
  * tags) between calls, so two Terraform commands must never share one at the
  * same time: each command leases a whole process (a lock directory per
  * process, shared by every process on the machine), and the pool's size is
- * the limit on Terraform commands running at once. Only local copies use it
- * (offline, emulator): a run against real AWS gets its own provider, with the
- * caller's environment.
+ * the limit on the commands that use it running at once. Offline copies use
+ * it; a deployment into the emulator starts a process of its own, and a run
+ * against real AWS gets Terraform's own provider, with the caller's environment.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
