@@ -312,6 +312,15 @@ describe("what AWS does not offer, refused before anything is synthesized", () =
     expect(problemsOf(merge(minimalFile(), { registry: { policy: { additionalStatements: [pull] } } }))).toEqual([]);
   });
 
+  test("names with __ or runs of hyphens, as ECR's API model allows them: repository, cache and pinned prefixes, mirrored images", () => {
+    const file = merge(minimalFile({ strategy: "mirror", project: "team--a" }), {
+      build: { imageRepository: { name: "team__builds" } },
+      mirror: { cachePrefixes: { dockerHub: "hub--cache" }, pinnedPrefix: "pinned__images", images: ["quay.io/org/tool--x:1.2", "library/node:20"], upstreams: [{ prefix: "quay--io", url: "quay.io" }] },
+    });
+    expect(problemsOf(file)).toEqual([]);
+    expect(problemsOf(merge(minimalFile({ strategy: "mirror" }), { mirror: { images: ["ghcr.io/org/tool___x:1"] } })).map((p) => p.path)).toEqual(["mirror.images[0]"]);
+  });
+
   test("the same settings where AWS offers them are fine", () => {
     expect(problemsOf(merge(minimalFile(), { region: "us-gov-west-1", strategy: ["authenticated", "fixed-ip"] }))).toEqual([]);
     expect(problemsOf(merge(minimalFile(), { region: "cn-north-1", build: { source: { type: "GITHUB", location: "https://github.com/o/r.git" } } }))).toEqual([]);

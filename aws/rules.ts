@@ -51,15 +51,23 @@ export const PROJECT_NAME: Shape = {
 };
 
 /**
- * ECR repository names, as ECR's API model gives them (RepositoryName in botocore's ecr/2015-09-21, the
- * OCI distribution grammar): lower-case path components whose letters and digits are separated by one
- * `.` or `_`, by `__`, or by hyphens. ECR allows 256 characters; 200 leave room for prefixes.
+ * One path component of an ECR repository name, a pull-through cache prefix or an image path, as
+ * ECR's API model gives them (RepositoryName and PullThroughCacheRuleRepositoryPrefix in botocore's
+ * ecr/2015-09-21; the OCI distribution grammar): lower-case letters and digits separated by one `.`
+ * or `_`, by `__`, or by a run of hyphens.
  */
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+
+/** Path components separated by `/` (a regular expression's source, unanchored). */
+export const REPOSITORY_PATH = `${PATH_COMPONENT}(?:\\/${PATH_COMPONENT})*`;
+
+/** What a repository path allows, in words. */
+export const REPOSITORY_PATH_EXPECTED = "lower-case letters and digits, separated by one . or _, by __ or by hyphens, path components separated by /";
+
+/** ECR repository names: ECR allows 256 characters; 200 leave room for prefixes. */
 export const REPOSITORY_NAME: Shape = {
-  pattern: /^(?=.{2,200}$)[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
-  expected:
-    "expected an ECR repository name: lower-case letters and digits, separated by one . or _, by __ or by hyphens, " +
-    "path components separated by /, 2 to 200 characters",
+  pattern: new RegExp(`^(?=.{2,200}$)${REPOSITORY_PATH}$`),
+  expected: `expected an ECR repository name: ${REPOSITORY_PATH_EXPECTED}, 2 to 200 characters`,
 };
 
 export function repositoryNameProblem(name: string): Problem {

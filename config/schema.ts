@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { DEFAULTS } from "../aws/defaults";
-import { AVAILABILITY_ZONE, BUILD_IMAGE, COMPUTE_TYPES, LOG_RETENTION_DAYS, MAX_AVAILABILITY_ZONES, PROJECT_NAME, REPOSITORY_NAME, vpcCidrProblem } from "../aws/rules";
+import { AVAILABILITY_ZONE, BUILD_IMAGE, COMPUTE_TYPES, LOG_RETENTION_DAYS, MAX_AVAILABILITY_ZONES, PROJECT_NAME, REPOSITORY_NAME, REPOSITORY_PATH, REPOSITORY_PATH_EXPECTED, vpcCidrProblem } from "../aws/rules";
 import { RULES } from "../policies/rules";
 import { accountId, awsRegion, checked, integer, kmsKeyArn, logRetentionDays, oneOf, quoteAll, shaped } from "./primitives";
 
@@ -245,12 +245,10 @@ const network = z
   .discriminatedUnion("vpc", [NEW_VPC, EXISTING_VPC], { error: 'expected "vpc" to be "new" or "existing"' })
   .prefault({});
 
-/** An ECR repository prefix: lower-case path segments. */
+/** An ECR repository prefix (a pull-through cache's, the pinned repositories'): a repository path. */
 const repositoryPrefix = z
   .string()
-  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
-    error: "expected an ECR repository prefix: lower-case letters and digits, with . _ - / between them",
-  })
+  .regex(new RegExp(`^${REPOSITORY_PATH}$`), { error: `expected an ECR repository prefix: ${REPOSITORY_PATH_EXPECTED}` })
   .min(2)
   .max(30);
 
@@ -275,7 +273,7 @@ const pinnedPrefix = repositoryPrefix
   .describe(`Prefix of the pinned repositories the sync job fills. Default: "${DEFAULTS.mirror.pinnedPrefix}".`);
 
 /** An image reference by tag: `library/node:20`, or with a registry host first. */
-export const IMAGE_REFERENCE = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const IMAGE_REFERENCE = new RegExp(`^(?:[a-z0-9-]+(?:\\.[a-z0-9-]+)+(?::\\d+)?\\/)?${REPOSITORY_PATH}:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`);
 
 const imageReference = z
   .string()
