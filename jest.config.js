@@ -21,7 +21,8 @@ const common = {
 module.exports = {
   // A worker per core and two more: apply tests spend part of their time in the provider's waiters (an S3
   // lifecycle configuration's takes 55 s), which left the cores idle with a worker per core. Measured on 2 cores,
-  // whole suite: 2 workers 357 s, 4 workers 283 s, 6 no faster than 4. Plans stay limited by the provider pool.
+  // whole suite: 2 workers 357 s, 4 workers 283 s (providers still logging); then, with quiet providers,
+  // 4 workers 244 s and 6 workers 245 s. Plans stay limited by the provider pool.
   maxWorkers: os.cpus().length + 2,
   testTimeout: 30000,
   projects: [

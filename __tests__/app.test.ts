@@ -74,6 +74,7 @@ test("like cdktf synth, a synth removes the folder of a stack whose file is gone
 
 test("two synths of the same config are byte-identical", () => {
   expect(runs.afterDelete.status).toBe(0);
+  expect(stacksIn(out("shipped"))).toHaveLength(5);
   for (const name of stacksIn(out("shipped"))) {
     const file = (dir: string) => fs.readFileSync(path.join(out(dir), "stacks", name, "cdk.tf.json"));
     expect({ name, identical: file("shipped").equals(file("after-delete")) }).toEqual({ name, identical: true });

@@ -46,11 +46,14 @@ async function onePlan(): Promise<{ environment: string; resources: number; seco
   return { environment: biggest.name, resources: biggest.resources, seconds, times };
 }
 
-/** Seconds of CPU the whole machine has spent busy (Linux: /proc/stat), or undefined elsewhere. */
+/**
+ * Seconds of CPU the whole machine has spent busy (Linux: /proc/stat), or undefined elsewhere. Machine-wide:
+ * everything else running counts too. Steal (time the hypervisor gave to others) is not work, and is left out.
+ */
 function busyCpuSeconds(): number | undefined {
   if (!fs.existsSync("/proc/stat")) return undefined;
-  const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ is 100 on Linux
+  const [user, nice, system, , , irq, softirq] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq) / 100; // USER_HZ is 100 on Linux
 }
 
 interface JestRun {
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     if (run.cpuSeconds === undefined) continue;
     const floor = run.cpuSeconds / cores;
     console.log(
-      `${label.padEnd(6)} CPU busy ${run.cpuSeconds.toFixed(0)} s of ${(run.seconds * cores).toFixed(0)} s (${((100 * run.cpuSeconds) / (run.seconds * cores)).toFixed(0)}%): ` +
+      `${label.padEnd(6)} CPU busy (machine-wide) ${run.cpuSeconds.toFixed(0)} s of ${(run.seconds * cores).toFixed(0)} s (${((100 * run.cpuSeconds) / (run.seconds * cores)).toFixed(0)}%): ` +
         `with every core busy it would still take ${floor.toFixed(0)} s = ${ratio(floor)} plans`,
     );
   }

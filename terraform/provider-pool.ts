@@ -42,11 +42,16 @@ async function providerBinary(terraform: Terraform): Promise<string> {
 
 /**
  * A provider started with -debug logs at TRACE whatever TF_LOG says: about
- * 3 MB for one offline plan of prod, every AWS request and response in an
- * apply. Nobody reads it, and writing and reading it costs CPU, so its loggers are off.
+ * 3 MB for one offline plan of prod, and 1.5 MB for an apply of one VPC into
+ * the emulator. Nobody reads it, and writing and reading it costs CPU, so its
+ * loggers are off: the SDK's (TF_LOG_SDK*) and the provider's own
+ * (TF_LOG_PROVIDER_AWS, which carries every AWS request and response).
+ * Errors still reach Terraform: they travel as diagnostics, not as logs.
  */
 const QUIET_PROVIDER: NodeJS.ProcessEnv = Object.fromEntries(
-  ["TF_LOG_PROVIDER", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_MUX", "TF_LOG_SDK_HELPER_SCHEMA", "TF_LOG_SDK_HELPER_RESOURCE"].map((name) => [name, "off"]),
+  ["TF_LOG_PROVIDER", "TF_LOG_PROVIDER_AWS", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_MUX", "TF_LOG_SDK_HELPER_SCHEMA", "TF_LOG_SDK_HELPER_RESOURCE"].map(
+    (name) => [name, "off"],
+  ),
 );
 
 /** One running provider process, for Terraform to reattach to. */

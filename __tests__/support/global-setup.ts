@@ -1,8 +1,9 @@
 /**
  * Runs once before the test files: one `terraform init` of the shared data
  * directory, then a pool of running AWS providers (one per core) that every
- * offline plan and emulator apply of the run reattaches to instead of
- * starting its own. globalTeardown stops them by PID, also when tests failed.
+ * offline plan of the run reattaches to instead of starting its own (a
+ * deployment into the emulator runs one of its own). globalTeardown stops
+ * them by PID, also when tests failed.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
