@@ -34,8 +34,8 @@ import { Credentials } from "../terraform";
 import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll } from "./support/apply";
 import { Emulator, startEmulator } from "./support/emulator";
 import { EmulatorReader, emulatorS3, secretValueReads } from "./support/emulator-reads";
-import { environmentFrom, synthBootstrapJson, synthStackJson } from "./support/environments";
-import { prodWithGitSource } from "./support/emulator-gaps";
+import { synthBootstrapJson, synthStackJson } from "./support/environments";
+import { prodBootstrap } from "./support/emulator-gaps";
 import { accessOutcome, appliedPolicies, userWith } from "./support/iam-proof";
 
 const CANARY = "dckr_pat_BOOTSTRAPCANARY0123456789ab";
@@ -43,12 +43,7 @@ const region = "us-east-1";
 
 printCoverageAfterAll("bootstrap, IAM enforced");
 
-const file = prodWithGitSource;
-const prod = environmentFrom(file(), "prod");
-const bootstrap = prod.bootstrap!;
-const bucket = bootstrap.stateBucket!.name;
-const stateKey = bootstrap.environmentState!.key;
-const bootstrapKey = bootstrap.stateKey;
+const { prod, bootstrap, bucket, stateKey, bootstrapKey } = prodBootstrap();
 const tokenParameter = `${prod.dockerHub.parameterPrefix}/token`;
 const s3Client = (emulator: Emulator, credentials?: Credentials) => emulatorS3(emulator, region, credentials);
 

@@ -16,7 +16,7 @@ import { APPLY_TIMEOUT, Deployment, describeWithEmulator, printCoverageAfterAll 
 import { Emulator, startEmulator } from "./support/emulator";
 import { emulatorS3 } from "./support/emulator-reads";
 import { environmentFrom, synthBootstrapJson, synthStackJson } from "./support/environments";
-import { prodWithGitSource } from "./support/emulator-gaps";
+import { prodBootstrap, prodWithGitSource } from "./support/emulator-gaps";
 
 const CANARY = "dckr_pat_BOOTSTRAPCANARY0123456789ab";
 const region = "us-east-1";
@@ -24,11 +24,7 @@ const region = "us-east-1";
 printCoverageAfterAll("bootstrap, state");
 
 const file = prodWithGitSource;
-const prod = environmentFrom(file(), "prod");
-const bootstrap = prod.bootstrap!;
-const bucket = bootstrap.stateBucket!.name;
-const stateKey = bootstrap.environmentState!.key;
-const bootstrapKey = bootstrap.stateKey;
+const { bucket, stateKey, bootstrapKey } = prodBootstrap();
 const s3Client = (emulator: Emulator, credentials?: Credentials) => emulatorS3(emulator, region, credentials);
 
 describeWithEmulator("the state of a first setup: the bootstrap's moves into the bucket it made; prod deploys and plans from the bucket", () => {

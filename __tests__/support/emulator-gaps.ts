@@ -4,7 +4,7 @@
  * together with everything that depends on them; the plan tests still cover
  * them through the real provider. Nothing stands in for them.
  */
-import { merge, readShipped } from "./environments";
+import { environmentFrom, merge, readShipped } from "./environments";
 
 export interface EmulatorGap {
   readonly type: string;
@@ -123,3 +123,19 @@ export const GIT_SOURCE = { type: "GITHUB", location: "https://github.com/exampl
 export function prodWithGitSource(patch: Record<string, unknown> = {}): Record<string, unknown> {
   return merge(readShipped("prod"), { build: { source: GIT_SOURCE }, ...patch });
 }
+
+/** prod as the bootstrap apply tests deploy it (a Git source), with its bootstrap and the state bucket's names. */
+export function prodBootstrap() {
+  const prod = environmentFrom(prodWithGitSource(), "prod");
+  const bootstrap = prod.bootstrap!;
+  return {
+    prod,
+    bootstrap,
+    bucket: bootstrap.stateBucket!.name,
+    /** prod's state, in the bucket. */
+    stateKey: bootstrap.environmentState!.key,
+    /** The bootstrap's own state, in the bucket once moved there. */
+    bootstrapKey: bootstrap.stateKey,
+  };
+}
+
