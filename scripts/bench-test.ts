@@ -101,7 +101,8 @@ function terraformCommands(label: string): string[] {
 async function main(): Promise<void> {
   const plan = await onePlan();
   console.log(`One plan of ${plan.environment} (${plan.resources} resources), plan and show: ${plan.seconds.toFixed(1)} s (median of ${plan.times.map((t) => t.toFixed(1)).join(", ")}) on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"})`);
-  const unit = jest(["--selectProjects", "unit"], "unit");
+  // As `npm run test:unit` runs it: a worker per core.
+  const unit = jest(["--selectProjects", "unit", "--maxWorkers=100%"], "unit");
   const all = jest([], "all");
   const ratio = (seconds: number) => (seconds / plan.seconds).toFixed(1);
   console.log("");
