@@ -18,6 +18,14 @@ export default async function globalSetup(): Promise<void> {
   // One plan cache for the run, shared by every worker (they inherit this environment).
   process.env[PLAN_CACHE_VARIABLE] = path.join(WORK_ROOT, `plan-cache-${process.pid}`);
   fs.rmSync(COVERAGE_DIR, { recursive: true, force: true });
+  // Terraform and the provider are Go programs that spend about a third of their CPU collecting garbage while
+  // they decode the provider's schema. With collection off up to a soft limit of 1 GiB per process (plan and
+  // show of prod peak at 700 MB), their CPU for a plan and show of prod falls from 3.5 s to 2.5 s. A run holds
+  // up to a dozen of them at once, so only where memory allows; a variable the caller set wins.
+  if (os.totalmem() >= 16 * 2 ** 30) {
+    process.env.GOGC ??= "off";
+    process.env.GOMEMLIMIT ??= "1GiB";
+  }
   const terraform = setUpTerraform({ quiet: true });
   if (!terraform) return;
   // The one init every local copy shares (an init hashes the 675 MB provider).
