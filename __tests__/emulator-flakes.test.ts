@@ -1,0 +1,50 @@
+/** Which failed runs CI runs again: the apply files that failed on a request the SDK sent twice, and nothing else. */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { flakeVerdict, JestResults } from "./support/emulator-flakes";
+import { PROJECT_ROOT } from "./support/environments";
+
+// As Terraform reported them in runs that failed on the flake.
+const REVOKED_TWICE =
+  "TerraformError: terraform apply (in /work/.terraform-cache/apply-build-6jwqBv) failed:\nError: revoking default IPv4 egress rule for Security Group (sg-c2772d5a8426536ac): operation error EC2: RevokeSecurityGroupEgress, https response error StatusCode: 400, RequestID: sW4J, api error InvalidPermission.NotFound: The specified rule does not exist in this security group";
+const CREATED_TWICE =
+  "TerraformError: terraform apply failed:\nError: creating EC2 NAT Gateway: operation error EC2: CreateNatGateway, https response error StatusCode: 400, RequestID: 1a2b, api error Resource.AlreadyAssociated: Elastic IP address [eipalloc-1] is already associated";
+const REAL_FAILURE = "expect(received).toEqual(expected) // deep equality\n\n- Expected  - 1\n+ Received  + 1";
+
+type File = JestResults["testResults"][number];
+const file = (name: string, ...failures: string[]): File => ({
+  name: path.join(PROJECT_ROOT, "__tests__", name),
+  status: failures.length > 0 ? "failed" : "passed",
+  message: failures.join("\n"),
+  assertionResults: [
+    { status: "passed", failureMessages: [] },
+    ...failures.map((failure) => ({ status: "failed", failureMessages: [failure] })),
+  ],
+});
+
+test("an apply file whose first failure is a request sent twice is run again, whatever failed after it", () => {
+  const verdict = flakeVerdict({ testResults: [file("apply-build.test.ts", REVOKED_TWICE, REAL_FAILURE), file("plan-mirror.test.ts")] });
+  expect(verdict).toEqual({ rerun: [path.join(PROJECT_ROOT, "__tests__", "apply-build.test.ts")] });
+});
+
+test("every apply file that failed on the flake is run again", () => {
+  const verdict = flakeVerdict({ testResults: [file("apply-build.test.ts", REVOKED_TWICE), file("apply-prod.test.ts", CREATED_TWICE)] });
+  expect(verdict.rerun.map((name) => path.basename(name))).toEqual(["apply-build.test.ts", "apply-prod.test.ts"]);
+});
+
+test.each([
+  ["an apply file that failed another way", [file("apply-build.test.ts", REAL_FAILURE, REVOKED_TWICE)], /apply-build.test.ts failed, and not on a request the SDK sent twice/],
+  ["a plan file, whatever its message", [file("plan-network.test.ts", CREATED_TWICE)], /plan-network.test.ts failed, and it does not apply into the emulator/],
+  ["a flake beside a unit failure", [file("apply-build.test.ts", REVOKED_TWICE), file("config.test.ts", REAL_FAILURE)], /config.test.ts failed/],
+  ["no failed file (the type-check failed, or jest itself)", [file("apply-build.test.ts")], /no test file failed/],
+])("nothing is run again for %s: the failure stands", (_case, testResults, reason) => {
+  const verdict = flakeVerdict({ testResults });
+  expect(verdict.rerun).toEqual([]);
+  expect(verdict.reason).toMatch(reason);
+});
+
+test("without jest's results it judges nothing and fails", () => {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "__tests__/support/emulator-flakes.ts", "/nonexistent/results.json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain("No jest results at /nonexistent/results.json: nothing to judge, the failure stands.");
+});
