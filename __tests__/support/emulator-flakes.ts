@@ -48,7 +48,8 @@ export function flakeVerdict(results: JestResults): FlakeVerdict {
   return { rerun: failed.map((file) => file.name) };
 }
 
-function main(resultsFile: string | undefined): number {
+/** Judges the results in `resultsFile` and reruns the flaked files: the exit code CI ends with. */
+export function rerunFlakes(resultsFile: string | undefined): number {
   if (!resultsFile || !fs.existsSync(resultsFile)) {
     console.error(`No jest results at ${resultsFile ?? "(none given)"}: nothing to judge, the failure stands.`);
     return 1;
@@ -64,4 +65,4 @@ function main(resultsFile: string | undefined): number {
   return rerun.status ?? 1;
 }
 
-if (require.main === module) process.exitCode = main(process.argv[2]);
+if (require.main === module) process.exitCode = rerunFlakes(process.argv[2]);
