@@ -11,29 +11,45 @@ import * as path from "node:path";
 import { PLAN_CACHE_VARIABLE, PROVIDER_POOL_VARIABLE, ProviderPool, setUpTerraform, sharedDataDir, startProviderPool, WORK_ROOT } from "../../terraform";
 import { COVERAGE_DIR } from "./coverage";
 
-export default async function globalSetup(): Promise<void> {
+/** The pool: a provider per core (two at least). */
+const poolSize = Math.max(2, os.cpus().length);
+
+export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
   // The plan and apply projects each name this setup: the pool starts once for both.
   if ((globalThis as { providerPool?: ProviderPool }).providerPool || process.env.DOCKER_PULLS_SETUP_DONE) return;
   process.env.DOCKER_PULLS_SETUP_DONE = "1";
   // One plan cache for the run, shared by every worker (they inherit this environment).
   process.env[PLAN_CACHE_VARIABLE] = path.join(WORK_ROOT, `plan-cache-${process.pid}`);
   fs.rmSync(COVERAGE_DIR, { recursive: true, force: true });
-  // Terraform and the provider are Go programs that spend about a third of their CPU collecting garbage while
-  // they decode the provider's schema. With collection off up to a soft limit of 1 GiB per process (plan and
-  // show of prod peak at 700 MB), their CPU for a plan and show of prod falls from 3.5 s to 2.5 s. A run holds
-  // up to a dozen of them at once, so only where memory allows; a variable the caller set wins.
-  if (os.totalmem() >= 16 * 2 ** 30) {
-    process.env.GOGC ??= "off";
-    process.env.GOMEMLIMIT ??= "1GiB";
-  }
+  withoutGoGarbageCollection(poolSize, globalConfig.maxWorkers);
   const terraform = setUpTerraform({ quiet: true });
   if (!terraform) return;
   // The one init every local copy shares (an init hashes the 675 MB provider).
   await sharedDataDir(terraform);
   if (process.env.TF_PROVIDER_POOL === "off") return;
-  const pool = await startProviderPool(terraform, Math.max(2, os.cpus().length));
+  const pool = await startProviderPool(terraform, poolSize);
   process.env[PROVIDER_POOL_VARIABLE] = pool.file;
   (globalThis as { providerPool?: ProviderPool }).providerPool = pool;
   // A run interrupted before globalTeardown still stops them.
   process.once("exit", () => pool.stop());
+}
+
+/**
+ * Terraform and the provider are Go programs that spend about a third of their CPU collecting garbage
+ * while they decode the provider's schema. With collection off up to a soft limit of 1 GiB per process
+ * (a plan and show of prod peaks at 700 MB), their CPU for a plan and show of prod falls from 3.5 s to
+ * 2.5 s. Without collection a process grows to its limit, so this is only for machines with memory for
+ * all of them at once (the pool's providers, and each worker's Terraform command and deployment
+ * provider, one more for a file with two deployments), and 4 GiB more for jest and the emulator.
+ * Leaves both alone when the caller set either.
+ */
+function withoutGoGarbageCollection(pool: number, workers: number): void {
+  if (process.env.GOGC !== undefined || process.env.GOMEMLIMIT !== undefined) return;
+  const goProcesses = pool + 2 * (workers + 1);
+  // A container's limit, where there is one (os.totalmem() is the host's).
+  const constrained = process.constrainedMemory?.();
+  const memory = constrained && constrained < os.totalmem() ? constrained : os.totalmem();
+  if (memory < (goProcesses + 4) * 2 ** 30) return;
+  process.env.GOGC = "off";
+  process.env.GOMEMLIMIT = "1GiB";
 }
