@@ -13,9 +13,14 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** What AWS answers to a request done twice: a create (…AlreadyExists, Duplicate, AlreadyAssociated) or a revoke (NotFound). */
+/**
+ * What AWS answered, in the runs that failed on the flake, to a request done twice: a create
+ * (Duplicate, AlreadyAssociated, AlreadyExists) or a revoke (NotFound). Matched on the message with
+ * Terraform's wrapping (line breaks, the `│` of its diagnostic boxes) taken out.
+ */
 export const DUPLICATE_REQUEST =
-  /api error (InvalidPermission\.Duplicate|InvalidPermission\.NotFound|Resource\.AlreadyAssociated|RouteAlreadyExists|RepositoryAlreadyExistsException|EntityAlreadyExists)\b/;
+  /api error (InvalidPermission\.Duplicate|InvalidPermission\.NotFound|Resource\.AlreadyAssociated|RouteAlreadyExists|RepositoryAlreadyExistsException)\b/;
+const unwrapped = (message: string) => message.replace(/[\s│]+/g, " ");
 
 /** The parts of jest's `--json` results this reads. */
 export interface JestResults {
@@ -43,18 +48,20 @@ export function flakeVerdict(results: JestResults): FlakeVerdict {
     if (!/^apply-.*\.test\.ts$/.test(name)) return { rerun: [], reason: `${name} failed, and it does not apply into the emulator` };
     // The first failure is the cause; the later tests of the file build on the step that failed.
     const first = file.assertionResults.find((test) => test.status === "failed")?.failureMessages.join("\n") ?? file.message;
-    if (!DUPLICATE_REQUEST.test(first)) return { rerun: [], reason: `${name} failed, and not on a request the SDK sent twice` };
+    if (!DUPLICATE_REQUEST.test(unwrapped(first))) return { rerun: [], reason: `${name} failed, and not on a request the SDK sent twice` };
   }
   return { rerun: failed.map((file) => file.name) };
 }
 
 /** Judges the results in `resultsFile` and reruns the flaked files: the exit code CI ends with. */
 export function rerunFlakes(resultsFile: string | undefined): number {
-  if (!resultsFile || !fs.existsSync(resultsFile)) {
-    console.error(`No jest results at ${resultsFile ?? "(none given)"}: nothing to judge, the failure stands.`);
+  // Empty when jest wrote nothing: the type-check failed, or jest stopped before its results.
+  const text = resultsFile && fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, "utf8") : "";
+  if (text.trim() === "") {
+    console.error(`No jest results in ${resultsFile ?? "(none given)"}: nothing to judge, the failure stands.`);
     return 1;
   }
-  const verdict = flakeVerdict(JSON.parse(fs.readFileSync(resultsFile, "utf8")) as JestResults);
+  const verdict = flakeVerdict(JSON.parse(text) as JestResults);
   if (verdict.rerun.length === 0) {
     console.error(`Not the emulator flake: ${verdict.reason}. The failure stands.`);
     return 1;
