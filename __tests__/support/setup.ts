@@ -16,6 +16,15 @@ Testing.setupJest();
  */
 const mainRealmError = runInThisContext("Error") as ErrorConstructor;
 Error.prepareStackTrace = (error: unknown, frames: NodeJS.CallSite[]) =>
-  error instanceof Error && mainRealmError.prepareStackTrace
-    ? mainRealmError.prepareStackTrace(error, frames)
-    : `${String(error)}\n${frames.map((frame) => `    at ${frame}`).join("\n")}`;
+  (error instanceof Error || error instanceof mainRealmError) && mainRealmError.prepareStackTrace
+    ? mainRealmError.prepareStackTrace(error as Error, frames)
+    : `${header(error)}\n${frames.map((frame) => `    at ${frame}`).join("\n")}`;
+
+/** The first line V8 would write: `name: message` as Error.prototype.toString makes it. */
+function header(object: unknown): string {
+  try {
+    return Error.prototype.toString.call(object);
+  } catch {
+    return "Error";
+  }
+}

@@ -30,7 +30,7 @@ made=("$STAND_IN_LOG"/*)
 n=${#made[@]}
 printf -v record '%s/%06d' "$STAND_IN_LOG" "$n"
 until mkdir "$record" 2>/dev/null; do
-  [[ -e $record ]] || { printf '%s stand-in: cannot record the call in %s\n' "$command" "$STAND_IN_LOG" >&2; exit 90; }
+  [[ -e $record ]] || { printf '%s stand-in: cannot record the call in %s\n' "$command" "$STAND_IN_LOG" >&2; rm -f "$stdin"; exit 90; }
   n=$((n + 1))
   printf -v record '%s/%06d' "$STAND_IN_LOG" "$n"
 done
