@@ -37,8 +37,11 @@ describe("GitHub's workflow parser", () => {
 describe("the jobs", () => {
   test("every pull request and every push to main: install, type-check, test with Terraform and the emulator required, synthesize", () => {
     expect(Object.keys(workflow.on).sort()).toEqual(["pull_request", "push"]);
-    expect(runs(workflow.jobs.test)).toEqual(["pip install 'moto[server]==5.2.1'", "npm ci", "npm run typecheck", "npm test", "npm run synth", 'npm run --silent ci:matrix >> "$GITHUB_OUTPUT"']);
-    expect(workflow.jobs.test.steps.find((s) => s.run === "npm test")?.env).toEqual({ REQUIRE_TERRAFORM: "1", REQUIRE_EMULATOR: "1" });
+    // As .ci/run does: an apply file that failed only on the emulator flake runs once more (emulator-flakes.test.ts).
+    const test = 'npm test -- --json --outputFile="$RUNNER_TEMP/jest.json" || node --import tsx __tests__/support/emulator-flakes.ts "$RUNNER_TEMP/jest.json"';
+    expect(runs(workflow.jobs.test)).toEqual(["pip install 'moto[server]==5.2.1'", "npm ci", "npm run typecheck", test, "npm run synth", 'npm run --silent ci:matrix >> "$GITHUB_OUTPUT"']);
+    expect(workflow.jobs.test.steps.find((s) => s.run === test)?.env).toEqual({ REQUIRE_TERRAFORM: "1", REQUIRE_EMULATOR: "1" });
+    expect(fs.readFileSync(path.join(PROJECT_ROOT, ".ci", "run"), "utf8")).toContain('npm test -- --json --outputFile="$results" || node --import tsx __tests__/support/emulator-flakes.ts "$results"');
     expect(workflow.jobs.test.steps.map((s) => s.run)).toContain("pip install 'moto[server]==5.2.1'");
   });
 
