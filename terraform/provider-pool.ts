@@ -67,7 +67,7 @@ export class ProviderProcess {
     const child = spawn(binary, ["-debug"], { env: { ...clean, ...QUIET_PROVIDER, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     try {
       const reattach = await reattachLine(child);
-      // Nothing more to read (it logs every call); the process lives until stop().
+      // Nothing more to read; the process lives until stop().
       child.stdout!.resume();
       child.stderr!.resume();
       child.unref();

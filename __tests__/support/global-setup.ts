@@ -21,7 +21,7 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
   // One plan cache for the run, shared by every worker (they inherit this environment).
   process.env[PLAN_CACHE_VARIABLE] = path.join(WORK_ROOT, `plan-cache-${process.pid}`);
   fs.rmSync(COVERAGE_DIR, { recursive: true, force: true });
-  withoutGoGarbageCollection(poolSize, globalConfig.maxWorkers);
+  Object.assign(process.env, goGarbageCollection({ pool: poolSize, workers: globalConfig.maxWorkers, memoryBytes: memoryBytes(), env: process.env }));
   const terraform = setUpTerraform({ quiet: true });
   if (!terraform) return;
   // The one init every local copy shares (an init hashes the 675 MB provider).
@@ -41,15 +41,16 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
  * 2.5 s. Without collection a process grows to its limit, so this is only for machines with memory for
  * all of them at once (the pool's providers, and each worker's Terraform command and deployment
  * provider, one more for a file with two deployments), and 4 GiB more for jest and the emulator.
- * Leaves both alone when the caller set either.
+ * Nothing when the caller set GOGC or GOMEMLIMIT.
  */
-function withoutGoGarbageCollection(pool: number, workers: number): void {
-  if (process.env.GOGC !== undefined || process.env.GOMEMLIMIT !== undefined) return;
-  const goProcesses = pool + 2 * (workers + 1);
-  // A container's limit, where there is one (os.totalmem() is the host's).
+export function goGarbageCollection(run: { pool: number; workers: number; memoryBytes: number; env: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
+  if (run.env.GOGC !== undefined || run.env.GOMEMLIMIT !== undefined) return {};
+  const goProcesses = run.pool + 2 * (run.workers + 1);
+  return run.memoryBytes >= (goProcesses + 4) * 2 ** 30 ? { GOGC: "off", GOMEMLIMIT: "1GiB" } : {};
+}
+
+/** This machine's memory: a container's limit, where there is one (os.totalmem() is the host's). */
+function memoryBytes(): number {
   const constrained = process.constrainedMemory?.();
-  const memory = constrained && constrained < os.totalmem() ? constrained : os.totalmem();
-  if (memory < (goProcesses + 4) * 2 ** 30) return;
-  process.env.GOGC = "off";
-  process.env.GOMEMLIMIT = "1GiB";
+  return constrained && constrained < os.totalmem() ? constrained : os.totalmem();
 }
