@@ -5,6 +5,7 @@
  * and its stacks plan through the real provider.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,31 +20,50 @@ const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, en
 
 /**
  * The example installs the project as `npm pack` packs it, from the dist/ built below (no second build by
- * prepack). A fresh clone runs `npm ci`. After that only the package is installed again: npm packs it anew
- * and checks the rest against the example's lockfile, without writing it (`--no-save`; CI's fresh clone runs
- * `npm ci`, which fails on a lockfile out of step). `npm ci` deletes and extracts the example's 400 MB of
- * node_modules each time: 16 s, 17 s of CPU, on 2 cores; this takes about 1 s.
+ * prepack). `npm ci` deletes and extracts the example's 400 MB of node_modules: 16 s, 17 s of CPU, on
+ * 2 cores. So it runs in CI, on a fresh clone, and whenever the example's package.json, lockfile, .npmrc
+ * or npm itself changed since the last install that finished (a stamp in node_modules records them).
+ * Otherwise only the package is installed again, in about 1 s: npm packs it anew, and the third-party
+ * modules stay as that `npm ci` left them (`--no-save`: nothing is written to the lockfile).
  */
 function installExample(): void {
   const modules = path.join(EXAMPLE, "node_modules");
-  // npm writes its hidden lockfile last: without it, the last install did not finish.
-  if (!fs.existsSync(path.join(modules, ".package-lock.json"))) {
+  const stamp = path.join(modules, ".installed-from");
+  const inputs = installInputs();
+  const clean = process.env.CI !== undefined || !fs.existsSync(stamp) || fs.readFileSync(stamp, "utf8") !== inputs;
+  // Removed first and written last: an install that did not finish leaves no stamp, and the next run is clean.
+  fs.rmSync(stamp, { force: true });
+  if (clean) {
     npm(["ci", "--no-audit", "--no-fund", "--ignore-scripts"], EXAMPLE);
-    return;
+  } else {
+    // npm does not see a change inside a file: dependency it installed as a copy ("up to date"): remove the copy.
+    fs.rmSync(path.join(modules, "dockerhub-pull-escape"), { recursive: true, force: true });
+    npm(["install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts"], EXAMPLE);
   }
-  // npm does not see a change inside a file: dependency it installed as a copy ("up to date"): remove the copy.
-  fs.rmSync(path.join(modules, "dockerhub-pull-escape"), { recursive: true, force: true });
-  npm(["install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts"], EXAMPLE);
+  fs.writeFileSync(stamp, inputs);
 }
 
+/** What decides the example's third-party modules: its package.json, lockfile and .npmrc, and npm's version. */
+function installInputs(): string {
+  const hash = createHash("sha256");
+  for (const file of ["package.json", "package-lock.json", ".npmrc"]) hash.update(fs.readFileSync(path.join(EXAMPLE, file)));
+  hash.update(npm(["--version"], EXAMPLE));
+  return hash.digest("hex");
+}
+
+/** The files `npm pack` puts in the package (paths inside it), from the dist/ built below. */
+let packed: string[] = [];
+
 // One build of the package for the whole file: the pack test reads it, the example installs it.
-beforeAll(() => npm(["run", "build"], PROJECT_ROOT), 120_000);
+beforeAll(() => {
+  npm(["run", "build"], PROJECT_ROOT);
+  const [pack] = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], PROJECT_ROOT)) as { files: { path: string }[] }[];
+  packed = pack.files.map((f) => f.path).sort();
+}, 120_000);
 
 describe("npm pack", () => {
   test("holds the compiled package, its types, the build's scripts and the schema; no tests, no environments", () => {
-    const [packed] = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], PROJECT_ROOT)) as { files: { path: string }[] }[];
-    const files = packed.files.map((f) => f.path);
-    expect(files).toEqual(
+    expect(packed).toEqual(
       expect.arrayContaining([
         "package.json",
         "README.md",
@@ -56,7 +76,7 @@ describe("npm pack", () => {
         "schema/environment.schema.json",
       ]),
     );
-    for (const file of files) expect(file).not.toMatch(/^(__tests__|environments|examples|scripts)\/|^main\.|\.ts$(?<!\.d\.ts$)/);
+    for (const file of packed) expect(file).not.toMatch(/^(__tests__|environments|examples|scripts)\/|^main\.|\.ts$(?<!\.d\.ts$)/);
   }, 120_000);
 });
 
@@ -76,11 +96,15 @@ describeWithTerraform("examples/cross-account, a separate cdktf app built on the
   test("installs the package as a copy of this build, type-checks against its published types, synthesizes three stacks", () => {
     const installed = path.join(EXAMPLE, "node_modules", "dockerhub-pull-escape");
     expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false);
-    // The copy is this run's build, file for file, not one a previous run installed.
-    const built = path.join(PROJECT_ROOT, "dist");
-    const files = (fs.readdirSync(built, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(built, f)).isFile() && !f.endsWith(".tsbuildinfo"));
-    expect(files.length).toBeGreaterThan(10);
-    for (const file of files) expect({ file, same: fs.readFileSync(path.join(installed, "dist", file)).equals(fs.readFileSync(path.join(built, file))) }).toEqual({ file, same: true });
+    // The copy is what `npm pack` packs from this run's build, file for file, not one a previous run installed.
+    const copied = (fs.readdirSync(installed, { recursive: true }) as string[])
+      .filter((file) => !file.split(path.sep).includes("node_modules") && fs.statSync(path.join(installed, file)).isFile())
+      .map((file) => file.split(path.sep).join("/"))
+      .sort();
+    expect(copied).toEqual(packed);
+    for (const file of packed) {
+      expect({ file, same: fs.readFileSync(path.join(installed, file)).equals(fs.readFileSync(path.join(PROJECT_ROOT, file))) }).toEqual({ file, same: true });
+    }
     expect([...plans.keys()].sort()).toEqual(["shared-services", "workload-a", "workload-b"]);
   });
 
