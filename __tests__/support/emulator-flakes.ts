@@ -1,9 +1,10 @@
 /**
  * The emulator flake (CONTRIBUTING.md, "A known flake"): now and then the AWS SDK in the provider sends
  * a create or a delete a second time after moto has done it, and the apply fails on the duplicate. The
- * provider's HTTP client closes the connection before reading moto's complete answer, and its SDK
- * retries (aws-sdk-go-v2 #2737): the client's race, not moto's. The emulator then holds what the state
- * does not, so only a fresh emulator can run the file again.
+ * provider closes its connection after moto's complete answer, body unread, and its SDK resends the
+ * request (a packet capture; consistent with aws-sdk-go-v2 #2737): the fault appears to be the
+ * client's, not moto's. The emulator then holds what the state does not, so only a fresh emulator can
+ * run the file again.
  *
  * `.ci/run`, after a failed `npm test`, hands jest's results to this file: the apply files whose first
  * failure is such a duplicate are run once more, each with a fresh emulator, and CI passes only if they
