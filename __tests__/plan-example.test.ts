@@ -77,6 +77,10 @@ describe("npm pack", () => {
       ]),
     );
     for (const file of packed) expect(file).not.toMatch(/^(__tests__|environments|examples|scripts)\/|^main\.|\.ts$(?<!\.d\.ts$)/);
+    // Nothing left in dist/ by the build of a source since deleted: every compiled file has its source.
+    const sourceOf = (file: string) => file.replace(/^dist\//, "").replace(/\.(d\.ts|js|js\.map)$/, ".ts");
+    const orphans = packed.filter((file) => file.startsWith("dist/") && !fs.existsSync(path.join(PROJECT_ROOT, sourceOf(file))));
+    expect(orphans).toEqual([]);
   }, 120_000);
 });
 

@@ -138,4 +138,3 @@ export function prodBootstrap() {
     bootstrapKey: bootstrap.stateKey,
   };
 }
-
